@@ -5,5 +5,6 @@
 
 #![forbid(unsafe_code)]
 
+pub mod emulator;
 pub mod redact;
 pub mod route;
