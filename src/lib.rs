@@ -1,9 +1,24 @@
 //! b24bridge: serves legacy Bitrix24 REST (v2) integrations from REST 3.0.
 //!
-//! The modules follow a request's path: [`route`] decides where a path goes, [`redact`]
-//! keeps secrets out of everything printed.
+//! Modules follow a request's path: [`listener`] accepts it, [`route`] decides where its
+//! path goes, [`decode`] reads v2 parameters as the PHP server does, [`forward`] passes
+//! calls through to the portal via [`upstream`], and [`service`] ties these together
+//! behind one infallible handler. [`config`] loads and validates settings; [`redact`]
+//! keeps secrets out of everything printed; [`error`] gives every failure its v2 shape.
 
 #![forbid(unsafe_code)]
 
+pub mod body;
+pub mod config;
+pub mod decode;
+pub mod error;
+pub mod forward;
+pub mod headers;
+pub mod listener;
+pub mod logging;
 pub mod redact;
 pub mod route;
+pub mod server;
+pub mod service;
+pub mod tls;
+pub mod upstream;

@@ -1,1 +1,168 @@
-fn main(){}
+//! The `b24bridge` command.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use b24bridge::config::{self, Config};
+use b24bridge::{logging, server};
+
+/// Exit status for a configuration the bridge refuses (sysexits EX_CONFIG).
+const EXIT_CONFIG: u8 = 78;
+/// Exit status for a failure while running.
+const EXIT_FAILURE: u8 = 1;
+
+#[derive(Parser)]
+#[command(
+    name = "b24bridge",
+    version,
+    about = "Serves legacy Bitrix24 REST (v2) integrations from REST 3.0",
+    long_about = "b24bridge is a reverse proxy for Bitrix24 REST. Integrations keep calling the v2 API; \
+                  the bridge answers them exactly as v2 would, from REST 3.0 where rules say so and by \
+                  passing calls through otherwise."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the proxy until SIGTERM or SIGINT, then drain and exit.
+    Serve(ConfigArgs),
+    /// Load and validate the configuration, print what would run, and exit.
+    Check(ConfigArgs),
+}
+
+#[derive(Args)]
+struct ConfigArgs {
+    /// TOML configuration file (default: ./b24bridge.toml when it exists).
+    /// Environment variables B24BRIDGE_* override the file (nested keys with `__`,
+    /// e.g. B24BRIDGE_TLS__CERT).
+    #[arg(long, short = 'c', value_name = "PATH")]
+    config: Option<PathBuf>,
+}
+
+fn load_config(args: &ConfigArgs) -> Result<(Config, Option<PathBuf>), config::ConfigError> {
+    let file = config::config_file(args.config.as_deref());
+    let raw = config::load_raw(file.as_deref())?;
+    Ok((Config::validate(&raw)?, file))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check(args) => check(&args),
+        Command::Serve(args) => serve(&args),
+    }
+}
+
+fn check(args: &ConfigArgs) -> ExitCode {
+    match load_config(args) {
+        Ok((config, file)) => {
+            print!("{}", describe(&config, file.as_deref()));
+            println!("configuration OK");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("b24bridge: configuration error: {e}");
+            ExitCode::from(EXIT_CONFIG)
+        }
+    }
+}
+
+fn describe(config: &Config, file: Option<&std::path::Path>) -> String {
+    let upstream = format!("{}://{}", config.upstream.scheme, config.upstream.authority);
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let mut out = String::new();
+    out.push_str(&format!(
+        "config file:      {}\n",
+        file.map(|f| f.display().to_string())
+            .unwrap_or_else(|| "(none, defaults and environment)".into())
+    ));
+    out.push_str(&format!("listen:           {scheme}://{}\n", config.listen));
+    out.push_str(&format!("upstream portal:  {upstream}\n"));
+    if let Some(tls) = &config.tls {
+        out.push_str(&format!(
+            "tls:              cert {} key {}\n",
+            tls.cert.display(),
+            tls.key.display()
+        ));
+    }
+    if let Some(ca) = &config.ca_file {
+        out.push_str(&format!("extra CA:         {}\n", ca.display()));
+    }
+    out.push_str(&format!(
+        "timeouts:         connect {}, response {}, pool idle {}, header read {}, drain {}\n",
+        humantime::format_duration(config.connect_timeout),
+        humantime::format_duration(config.response_timeout),
+        humantime::format_duration(config.pool_idle_timeout),
+        humantime::format_duration(config.header_read_timeout),
+        humantime::format_duration(config.drain_timeout),
+    ));
+    out.push_str(&format!(
+        "limits:           body {} bytes, {} variables, depth {}\n",
+        config.limits.max_body_bytes, config.limits.max_vars, config.limits.max_depth
+    ));
+    out.push_str(&format!(
+        "log:              {:?} at {}\n",
+        config.log_format, config.log_level
+    ));
+    out.push_str("routes:           every v2 method passes through to the portal\n");
+    out
+}
+
+fn serve(args: &ConfigArgs) -> ExitCode {
+    let (config, _) = match load_config(args) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("b24bridge: configuration error: {e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    logging::init(config.log_format, &config.log_level);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("b24bridge: cannot start the runtime: {e}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    runtime.block_on(async move {
+        let upstream = format!("{}://{}", config.upstream.scheme, config.upstream.authority);
+        let tls = config.tls.is_some();
+        let running = match server::start(config).await {
+            Ok(running) => running,
+            Err(e) => {
+                tracing::error!("cannot start: {e}");
+                eprintln!("b24bridge: cannot start: {e}");
+                return ExitCode::from(EXIT_CONFIG);
+            }
+        };
+        tracing::info!(
+            listen = %running.local_addr(),
+            tls,
+            upstream = %upstream,
+            "b24bridge is serving"
+        );
+        server::shutdown_signal().await;
+        tracing::info!("shutdown signal received; draining");
+        match running.shutdown().await {
+            b24bridge::listener::DrainOutcome::Complete => {
+                tracing::info!("drained; exiting");
+            }
+            b24bridge::listener::DrainOutcome::TimedOut => {
+                tracing::warn!("drain deadline passed with requests still open; exiting");
+            }
+        }
+        ExitCode::SUCCESS
+    })
+}

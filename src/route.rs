@@ -77,7 +77,10 @@ pub fn route(path: &str) -> Route {
     // One trailing slash is tolerated (b24phpsdk always sends it).
     let rest = rest.strip_suffix('/').unwrap_or(rest);
     let segments: Vec<&str> = rest.split('/').collect();
-    if segments.iter().any(|s| s.is_empty() || *s == "." || *s == "..") {
+    if segments
+        .iter()
+        .any(|s| s.is_empty() || *s == "." || *s == "..")
+    {
         return Route::Malformed("the path has an empty or dot segment");
     }
     if segments[0].eq_ignore_ascii_case("api") {
@@ -134,5 +137,6 @@ fn is_method_byte(b: u8) -> bool {
 }
 
 fn is_webhook_code(code: &str) -> bool {
-    code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    code.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }

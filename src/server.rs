@@ -1,0 +1,124 @@
+//! Start-up and shutdown of a bridge: bind, serve, drain.
+//!
+//! The order follows what a sidecar needs: everything that can fail (TLS files, upstream
+//! client, the listening socket) is done before the first connection is accepted, and on
+//! shutdown readiness turns 503 first, then the listener closes and in-flight requests
+//! finish within `shutdown.drain_timeout`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::config::{Config, ConfigError};
+use crate::listener::{self, DrainOutcome, ServeOptions};
+use crate::service::Bridge;
+use crate::tls::{self, TlsSetupError};
+use crate::upstream::UpstreamClient;
+
+/// Why the bridge could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Tls(#[from] TlsSetupError),
+    #[error("cannot listen on {addr}: {source}. Fix: choose a free address with `listen` or B24BRIDGE_LISTEN")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// A bridge that is accepting connections.
+pub struct RunningBridge {
+    local_addr: SocketAddr,
+    bridge: Arc<Bridge>,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<DrainOutcome>,
+}
+
+impl RunningBridge {
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    pub fn bridge(&self) -> &Arc<Bridge> {
+        &self.bridge
+    }
+
+    /// Drains: readiness turns 503, the listener closes, in-flight requests finish.
+    pub async fn shutdown(self) -> DrainOutcome {
+        self.bridge.start_draining();
+        let _ = self.stop.send(());
+        self.task.await.unwrap_or(DrainOutcome::TimedOut)
+    }
+}
+
+/// Binds the listener and starts serving in the background.
+pub async fn start(config: Config) -> Result<RunningBridge, StartupError> {
+    let config = Arc::new(config);
+    let tls = match &config.tls {
+        Some(files) => Some(tls::server_config(&files.cert, &files.key)?),
+        None => None,
+    };
+    let client = UpstreamClient::new(&config)?;
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| StartupError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    let local_addr = listener.local_addr().map_err(|source| StartupError::Bind {
+        addr: config.listen,
+        source,
+    })?;
+    let options = ServeOptions {
+        tls,
+        header_read_timeout: config.header_read_timeout,
+        drain_timeout: config.drain_timeout,
+    };
+    let bridge = Arc::new(Bridge::new(config, client));
+    let (stop, stopped) = oneshot::channel::<()>();
+    let handler_bridge = bridge.clone();
+    let task = tokio::spawn(listener::serve(
+        listener,
+        options,
+        move |req, peer| handler_bridge.clone().handle(req, peer),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    Ok(RunningBridge {
+        local_addr,
+        bridge,
+        stop,
+        task,
+    })
+}
+
+/// Resolves on SIGTERM or SIGINT: both mean "drain and exit" for a sidecar.
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
