@@ -80,7 +80,12 @@ impl Bridge {
         let started = Instant::now();
         let log_target = redact::target_for_log(request.uri().path(), request.uri().query());
         let http_method = request.method().clone();
-        let route = route::route(request.uri().path());
+        // An absolute-form target ("GET http://host/...") asks for a forward proxy: refused.
+        let route = if request.uri().authority().is_some() {
+            Route::Outside
+        } else {
+            route::route(request.uri().path())
+        };
         let v2_method = match &route {
             Route::V2(call) => call.method.clone(),
             _ => String::new(),
@@ -96,7 +101,7 @@ impl Bridge {
         tracing::info!(
             target: "b24bridge::access",
             http_method = %http_method,
-            target = %log_target,
+            path = %log_target,
             method = %v2_method,
             route = served.as_str(),
             status = response.status().as_u16(),

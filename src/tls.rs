@@ -73,10 +73,9 @@ pub fn client_config(extra_ca: Option<&Path>) -> Result<ClientConfig, TlsSetupEr
             roots.add(cert)?;
         }
     }
-    let mut config = ClientConfig::builder_with_provider(provider())
+    // ALPN is left empty: the connector sets it from the HTTP versions it enables.
+    Ok(ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()?
         .with_root_certificates(roots)
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(config)
+        .with_no_client_auth())
 }
