@@ -71,7 +71,8 @@ fn environment_overrides_the_file_and_the_file_overrides_defaults() {
 
 #[test]
 fn invalid_values_are_refused_naming_key_value_and_fix() {
-    let cases: &[(&[(&str, &str)], &[&str])] = &[
+    type Env<'a> = &'a [(&'a str, &'a str)];
+    let cases: &[(Env, &[&str])] = &[
         (&[], &["upstream is required", "B24BRIDGE_UPSTREAM"]),
         (
             &[("B24BRIDGE_UPSTREAM", "ftp://x")],
