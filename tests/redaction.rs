@@ -84,7 +84,8 @@ async fn secrets_never_reach_logs_or_error_bodies() {
     let mut all_lines = Vec::new();
     for upstream in [portal.url(), format!("http://{refused}")] {
         let (spawned, addr) = spawn_bridge(&upstream);
-        let requests: Vec<(&str, String, Vec<(&str, &str)>, String)> = vec![
+        type Headers = Vec<(&'static str, &'static str)>;
+        let requests: Vec<(&str, String, Headers, String)> = vec![
             (
                 "GET",
                 format!("/rest/1/{WEBHOOK_CODE}/user.current.json"),
