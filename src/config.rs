@@ -14,6 +14,9 @@ use figment::Figment;
 use serde::{Deserialize, Serialize};
 
 use crate::decode::DecodeLimits;
+use crate::rules::{
+    RawEntity, RawErrorRule, RawMethod, RawRules, RawTranslation, RuleError, RuleSet, BUILTIN_RULES,
+};
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_CONFIG_FILE: &str = "b24bridge.toml";
@@ -39,6 +42,33 @@ pub struct RawConfig {
     pub limits: RawLimits,
     pub log: RawLog,
     pub shutdown: RawShutdown,
+    /// Rewrite rules per v2 method; the built-in ones come first, see `crate::rules`.
+    pub methods: std::collections::BTreeMap<String, RawMethod>,
+    pub entities: std::collections::BTreeMap<String, RawEntity>,
+    pub enums: std::collections::BTreeMap<String, Vec<[String; 2]>>,
+    pub translation: RawTranslation,
+    pub errors: Vec<RawErrorRule>,
+}
+
+impl RawConfig {
+    /// Built-in defaults with the built-in rules: what an empty configuration file gives.
+    pub fn builtin() -> Result<RawConfig, ConfigError> {
+        Figment::from(Serialized::defaults(RawConfig::default()))
+            .merge(Toml::string(BUILTIN_RULES))
+            .extract::<RawConfig>()
+            .map_err(|e| ConfigError::Parse(e.to_string()))
+    }
+
+    /// The rule tables of this configuration.
+    pub fn rules(&self) -> RawRules {
+        RawRules {
+            methods: self.methods.clone(),
+            entities: self.entities.clone(),
+            enums: self.enums.clone(),
+            translation: self.translation.clone(),
+            errors: self.errors.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -93,6 +123,11 @@ impl Default for RawConfig {
             limits: RawLimits::default(),
             log: RawLog::default(),
             shutdown: RawShutdown::default(),
+            methods: Default::default(),
+            entities: Default::default(),
+            enums: Default::default(),
+            translation: RawTranslation::default(),
+            errors: Vec::new(),
         }
     }
 }
@@ -159,6 +194,8 @@ pub enum ConfigError {
     },
     #[error("configuration cannot be parsed: {0}. Fix: check the key names and value types against config.example.toml")]
     Parse(String),
+    #[error("{} rule problem(s):\n{}", .0.len(), .0.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n"))]
+    Rules(Vec<RuleError>),
 }
 
 /// Where the upstream portal lives; parsed once so the hot path only joins strings.
@@ -219,6 +256,7 @@ pub struct Config {
     pub log_format: LogFormat,
     pub log_level: String,
     pub drain_timeout: Duration,
+    pub rules: std::sync::Arc<RuleSet>,
 }
 
 /// Which file, if any, the configuration is read from.
@@ -239,7 +277,8 @@ pub fn load_raw(file: Option<&Path>) -> Result<RawConfig, ConfigError> {
 
 /// As [`load_raw`], with the environment provider given (tests inject their own).
 pub fn load_raw_from(file: Option<&Path>, env: Env) -> Result<RawConfig, ConfigError> {
-    let mut figment = Figment::from(Serialized::defaults(RawConfig::default()));
+    let mut figment = Figment::from(Serialized::defaults(RawConfig::default()))
+        .merge(Toml::string(BUILTIN_RULES));
     if let Some(path) = file {
         // figment silently skips missing files; an explicit path that is not there is an error.
         std::fs::metadata(path).map_err(|source| ConfigError::File {
@@ -432,6 +471,7 @@ impl Config {
             log_format,
             log_level: raw.log.level.clone(),
             drain_timeout: parse_duration("shutdown.drain_timeout", &raw.shutdown.drain_timeout)?,
+            rules: std::sync::Arc::new(RuleSet::validate(&raw.rules()).map_err(ConfigError::Rules)?),
         })
     }
 }

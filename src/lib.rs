@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 pub mod body;
+pub mod clock;
 pub mod config;
 pub mod decode;
 pub mod error;
@@ -18,7 +19,9 @@ pub mod listener;
 pub mod logging;
 pub mod redact;
 pub mod route;
+pub mod rules;
 pub mod server;
 pub mod service;
 pub mod tls;
+pub mod translate;
 pub mod upstream;

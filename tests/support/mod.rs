@@ -139,7 +139,7 @@ pub fn raw_config(upstream: &str) -> RawConfig {
     RawConfig {
         listen: "127.0.0.1:0".into(),
         upstream: Some(upstream.into()),
-        ..RawConfig::default()
+        ..RawConfig::builtin().expect("built-in rules parse")
     }
 }
 
