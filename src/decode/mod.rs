@@ -36,8 +36,9 @@ pub struct DecodeLimits {
     pub max_vars: usize,
     /// Deepest nesting: bracket segments of a name (`a[b][c]` is 2), or containers below the
     /// top-level JSON value (`{"a":{"b":1}}` is 1), like PHP's `max_input_nesting_level`
-    /// (config `limits.max_depth`). Also bounds the decoder's recursion; keep it in the
-    /// hundreds at most. JSON deeper than 127 is refused by the JSON parser anyway.
+    /// (config `limits.max_depth`). Also bounds the decoder's recursion, so keep it in the
+    /// hundreds at most; JSON nested past 128 containers is refused by serde_json itself, as
+    /// [`DecodeError::InvalidJson`].
     pub max_depth: usize,
 }
 
