@@ -6,12 +6,17 @@ use serde_json::{json, Value};
 
 /// Seconds since the Unix epoch, with fractions.
 pub fn unix_seconds(t: SystemTime) -> f64 {
-    t.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO).as_secs_f64()
+    t.duration_since(UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+        .as_secs_f64()
 }
 
 /// ISO-8601 with offset, as v2 `date_start` is written, in UTC.
 pub fn iso_utc(t: SystemTime) -> String {
-    let secs = t.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO).as_secs() as i64;
+    let secs = t
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+        .as_secs() as i64;
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let (y, m, d) = civil_from_days(days);
     format!(
@@ -70,7 +75,16 @@ mod tests {
     fn a_time_block_has_every_v2_key() {
         let t = UNIX_EPOCH + Duration::from_secs(1_767_225_600);
         let block = time_block(t, t + Duration::from_millis(250));
-        for key in ["start", "finish", "duration", "processing", "date_start", "date_finish", "operating_reset_at", "operating"] {
+        for key in [
+            "start",
+            "finish",
+            "duration",
+            "processing",
+            "date_start",
+            "date_finish",
+            "operating_reset_at",
+            "operating",
+        ] {
             assert!(block.get(key).is_some(), "{key}");
         }
         assert_eq!(block["duration"], 0.25);

@@ -471,7 +471,9 @@ impl Config {
             log_format,
             log_level: raw.log.level.clone(),
             drain_timeout: parse_duration("shutdown.drain_timeout", &raw.shutdown.drain_timeout)?,
-            rules: std::sync::Arc::new(RuleSet::validate(&raw.rules()).map_err(ConfigError::Rules)?),
+            rules: std::sync::Arc::new(
+                RuleSet::validate(&raw.rules()).map_err(ConfigError::Rules)?,
+            ),
         })
     }
 }

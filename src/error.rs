@@ -19,6 +19,12 @@ pub enum BridgeError {
     BodyTooLarge { limit: usize },
     #[error("{0}")]
     Decode(#[from] DecodeError),
+    #[error("the request body could not be read: {0}")]
+    ClientBody(String),
+    #[error("b24bridge is configured to refuse {0} (methods.\"{0}\".mode = \"deny\")")]
+    Denied(String),
+    #[error("b24bridge cannot serve this call from REST 3.0 and its rule says fallback = \"error\": {0}")]
+    Unexpressible(String),
     #[error("the portal could not be reached: {0}")]
     UpstreamConnect(String),
     #[error("the portal did not answer within client.response_timeout = {0}")]
@@ -35,7 +41,9 @@ impl BridgeError {
             BridgeError::MalformedPath(_) => "ERROR_METHOD_NOT_FOUND",
             BridgeError::BodyTooLarge { .. } => "REQUEST_ENTITY_TOO_LARGE",
             BridgeError::Decode(DecodeError::BodyTooLarge { .. }) => "REQUEST_ENTITY_TOO_LARGE",
-            BridgeError::Decode(_) => "INVALID_REQUEST",
+            BridgeError::Decode(_) | BridgeError::ClientBody(_) => "INVALID_REQUEST",
+            BridgeError::Denied(_) => "ACCESS_DENIED",
+            BridgeError::Unexpressible(_) => "INVALID_ARG_VALUE",
             BridgeError::UpstreamConnect(_) => "ERROR_UPSTREAM_UNAVAILABLE",
             BridgeError::UpstreamTimeout(_) => "ERROR_UPSTREAM_TIMEOUT",
             BridgeError::UpstreamProtocol(_) => "ERROR_UNEXPECTED_ANSWER",
@@ -50,7 +58,10 @@ impl BridgeError {
             | BridgeError::Decode(DecodeError::BodyTooLarge { .. }) => {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
-            BridgeError::Decode(_) => StatusCode::BAD_REQUEST,
+            BridgeError::Decode(_) | BridgeError::ClientBody(_) | BridgeError::Unexpressible(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            BridgeError::Denied(_) => StatusCode::FORBIDDEN,
             BridgeError::UpstreamConnect(_) | BridgeError::UpstreamProtocol(_) => {
                 StatusCode::BAD_GATEWAY
             }

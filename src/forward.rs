@@ -16,19 +16,53 @@ use crate::error::BridgeError;
 use crate::headers;
 use crate::upstream::UpstreamClient;
 
-/// Forwards `request` to the same path on the portal.
+/// Forwards a request to the same path on the portal, streaming its body.
 pub async fn forward(
     client: &UpstreamClient,
     request: Request<Incoming>,
     peer: SocketAddr,
     max_body_bytes: usize,
 ) -> Result<Response<Body>, BridgeError> {
-    if declared_length(&request).is_some_and(|len| len > max_body_bytes as u64) {
+    check_declared_length(&request, max_body_bytes)?;
+    let (parts, body) = request.into_parts();
+    forward_parts(
+        client,
+        parts,
+        Limited::new(body, max_body_bytes).boxed(),
+        peer,
+    )
+    .await
+}
+
+/// Refuses a body whose declared length is over the limit, before reading any of it.
+pub fn check_declared_length<B>(
+    request: &Request<B>,
+    max_body_bytes: usize,
+) -> Result<(), BridgeError> {
+    if declared_length(request).is_some_and(|len| len > max_body_bytes as u64) {
         return Err(BridgeError::BodyTooLarge {
             limit: max_body_bytes,
         });
     }
-    let (mut parts, body) = request.into_parts();
+    Ok(())
+}
+
+/// Forwards a request whose body was already read (a translated call falling back to v2).
+pub async fn forward_buffered(
+    client: &UpstreamClient,
+    parts: http::request::Parts,
+    body: bytes::Bytes,
+    peer: SocketAddr,
+) -> Result<Response<Body>, BridgeError> {
+    forward_parts(client, parts, crate::body::full(body), peer).await
+}
+
+async fn forward_parts(
+    client: &UpstreamClient,
+    mut parts: http::request::Parts,
+    body: Body,
+    peer: SocketAddr,
+) -> Result<Response<Body>, BridgeError> {
     let target = parts
         .uri
         .path_and_query()
@@ -41,7 +75,6 @@ pub async fn forward(
     headers::remove_hop_by_hop(&mut parts.headers);
     parts.headers.remove(header::HOST);
     headers::append_forwarded_for(&mut parts.headers, peer.ip());
-    let body = Limited::new(body, max_body_bytes).boxed();
     let response = client.send(Request::from_parts(parts, body)).await?;
     let (mut parts, body) = response.into_parts();
     headers::remove_hop_by_hop(&mut parts.headers);

@@ -11,12 +11,20 @@ use std::time::{Duration, Instant};
 use http::{Method, Request, Response, StatusCode};
 use hyper::body::Incoming;
 
+use bytes::Bytes;
+use http_body_util::{BodyExt, Limited};
+
 use crate::body::{self, Body};
 use crate::config::Config;
+use crate::decode::{self, DecodeError};
 use crate::error::BridgeError;
+use crate::execute::{Executor, V3Target};
 use crate::forward;
+use crate::identity::{self, CallerCache};
 use crate::redact;
-use crate::route::{self, Route};
+use crate::route::{self, Format, Route, V2Auth, V2Call};
+use crate::rules::{Fallback, MethodRoute, MethodRule};
+use crate::translate::{self, Context};
 use crate::upstream::UpstreamClient;
 
 /// How long `/readyz` waits for a TCP connection to the portal.
@@ -27,6 +35,7 @@ pub struct Bridge {
     config: Arc<Config>,
     client: UpstreamClient,
     draining: AtomicBool,
+    callers: CallerCache,
 }
 
 /// What the access log records about how a request was served.
@@ -35,6 +44,10 @@ enum Served {
     Local,
     PassThroughV2,
     PassThroughV3,
+    /// Translated and served by REST 3.0.
+    Translated,
+    /// A translated method whose call v3 cannot express, sent to v2.
+    FellBack,
     Rejected,
 }
 
@@ -44,7 +57,30 @@ impl Served {
             Served::Local => "local",
             Served::PassThroughV2 => "v2",
             Served::PassThroughV3 => "v3-direct",
+            Served::Translated => "v3",
+            Served::FellBack => "v2-fallback",
             Served::Rejected => "rejected",
+        }
+    }
+}
+
+/// How a request was served, with details for the access log.
+struct Outcome {
+    served: Served,
+    result: Result<Response<Body>, BridgeError>,
+    /// Why a translated method went to v2.
+    reason: Option<String>,
+    /// Upstream requests a translated call cost.
+    upstream_requests: usize,
+}
+
+impl Outcome {
+    fn plain(served: Served, result: Result<Response<Body>, BridgeError>) -> Self {
+        Outcome {
+            served,
+            result,
+            reason: None,
+            upstream_requests: 0,
         }
     }
 }
@@ -55,6 +91,7 @@ impl Bridge {
             config,
             client,
             draining: AtomicBool::new(false),
+            callers: CallerCache::default(),
         }
     }
 
@@ -90,8 +127,9 @@ impl Bridge {
             Route::V2(call) => call.method.clone(),
             _ => String::new(),
         };
-        let (served, result) = self.dispatch(route, request, peer).await;
-        let response = match result {
+        let outcome = self.dispatch(route, request, peer).await;
+        let served = outcome.served;
+        let response = match outcome.result {
             Ok(response) => response,
             Err(error) => {
                 tracing::debug!(error = %error, "request failed");
@@ -104,6 +142,8 @@ impl Bridge {
             path = %log_target,
             method = %v2_method,
             route = served.as_str(),
+            fallback_reason = outcome.reason.as_deref().unwrap_or(""),
+            v3_requests = outcome.upstream_requests,
             status = response.status().as_u16(),
             latency_us = started.elapsed().as_micros() as u64,
             "request"
@@ -116,27 +156,155 @@ impl Bridge {
         route: Route,
         request: Request<Incoming>,
         peer: SocketAddr,
-    ) -> (Served, Result<Response<Body>, BridgeError>) {
+    ) -> Outcome {
         let max_body = self.config.limits.max_body_bytes;
         match route {
             Route::Health if request.method() == Method::GET => {
-                (Served::Local, Ok(status_json(StatusCode::OK, "ok")))
+                Outcome::plain(Served::Local, Ok(status_json(StatusCode::OK, "ok")))
             }
             Route::Ready if request.method() == Method::GET => {
-                (Served::Local, Ok(self.readiness().await))
+                Outcome::plain(Served::Local, Ok(self.readiness().await))
             }
             Route::Health | Route::Ready | Route::Outside => {
-                (Served::Rejected, Err(BridgeError::OutsideRest))
+                Outcome::plain(Served::Rejected, Err(BridgeError::OutsideRest))
             }
-            Route::Malformed(why) => (Served::Rejected, Err(BridgeError::MalformedPath(why))),
-            Route::V3 => (
+            Route::Malformed(why) => {
+                Outcome::plain(Served::Rejected, Err(BridgeError::MalformedPath(why)))
+            }
+            Route::V3 => Outcome::plain(
                 Served::PassThroughV3,
                 forward::forward(&self.client, request, peer, max_body).await,
             ),
-            Route::V2(_) => (
-                Served::PassThroughV2,
-                forward::forward(&self.client, request, peer, max_body).await,
-            ),
+            Route::V2(call) => match self.config.rules.route(&call.method) {
+                Some(MethodRoute::V3(rule)) if call.format == Format::Json => {
+                    self.translated(&call, rule, request, peer).await
+                }
+                Some(MethodRoute::Deny) => Outcome::plain(
+                    Served::Rejected,
+                    Err(BridgeError::Denied(call.method.clone())),
+                ),
+                // No rule, mode = "v2", or XML output (only v2 renders XML).
+                _ => Outcome::plain(
+                    Served::PassThroughV2,
+                    forward::forward(&self.client, request, peer, max_body).await,
+                ),
+            },
+        }
+    }
+
+    /// A call to a method with a v3 rule: decode, plan, run; or fall back to v2.
+    async fn translated(
+        &self,
+        call: &V2Call,
+        rule: &MethodRule,
+        request: Request<Incoming>,
+        peer: SocketAddr,
+    ) -> Outcome {
+        let limits = self.config.limits;
+        if let Err(e) = forward::check_declared_length(&request, limits.max_body_bytes) {
+            return Outcome::plain(Served::Rejected, Err(e));
+        }
+        let (parts, incoming) = request.into_parts();
+        let bytes: Bytes = match Limited::new(incoming, limits.max_body_bytes)
+            .collect()
+            .await
+        {
+            Ok(collected) => collected.to_bytes(),
+            Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+                return Outcome::plain(
+                    Served::Rejected,
+                    Err(BridgeError::BodyTooLarge {
+                        limit: limits.max_body_bytes,
+                    }),
+                )
+            }
+            Err(e) => {
+                return Outcome::plain(
+                    Served::Rejected,
+                    Err(BridgeError::ClientBody(e.to_string())),
+                )
+            }
+        };
+        let content_type = parts
+            .headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
+        let decoded = match decode::decode_request(parts.uri.query(), content_type, &bytes, &limits)
+        {
+            Ok(decoded) => decoded,
+            Err(
+                e @ (DecodeError::BodyTooLarge { .. }
+                | DecodeError::TooManyVariables { .. }
+                | DecodeError::TooDeep { .. }),
+            ) => return Outcome::plain(Served::Rejected, Err(e.into())),
+            // The v2 server reads broken bodies its own way: let it answer.
+            Err(e) => {
+                return self
+                    .fall_back(rule, parts, bytes, peer, format!("body not decodable: {e}"))
+                    .await
+            }
+        };
+        if !decoded.files.is_empty() {
+            return self
+                .fall_back(rule, parts, bytes, peer, "the call uploads files".into())
+                .await;
+        }
+        let token = decoded.auth.as_deref();
+        let caller = match &call.auth {
+            V2Auth::Webhook { user_id, .. } => Some(*user_id),
+            V2Auth::OAuth => {
+                let Some(token) = token else {
+                    return self
+                        .fall_back(rule, parts, bytes, peer, "no auth token".into())
+                        .await;
+                };
+                if translate::needs_caller(rule) {
+                    self.callers.user_of_token(&self.client, token).await
+                } else {
+                    None
+                }
+            }
+        };
+        let ctx = Context::for_rules(&self.config.rules, caller);
+        let plan = match translate::plan(rule, &decoded.params, ctx) {
+            Ok(plan) => plan,
+            Err(why) => return self.fall_back(rule, parts, bytes, peer, why.0).await,
+        };
+        let key = plan.is_write().then(|| {
+            identity::idempotency_key(&call.auth, token, &call.method, decoded.request_id())
+        });
+        let target = V3Target::new(&call.auth, token);
+        let mut executor =
+            Executor::new(&self.client, &target, &self.config.rules, rule, caller, key);
+        let result = executor.run(plan).await.map(|answer| {
+            let bytes = serde_json::to_vec(&answer.body).unwrap_or_default();
+            body::json_response(answer.status, bytes)
+        });
+        Outcome {
+            served: Served::Translated,
+            result,
+            reason: None,
+            upstream_requests: executor.requests,
+        }
+    }
+
+    async fn fall_back(
+        &self,
+        rule: &MethodRule,
+        parts: http::request::Parts,
+        bytes: Bytes,
+        peer: SocketAddr,
+        reason: String,
+    ) -> Outcome {
+        let result = match rule.fallback {
+            Fallback::V2 => forward::forward_buffered(&self.client, parts, bytes, peer).await,
+            Fallback::Error => Err(BridgeError::Unexpressible(reason.clone())),
+        };
+        Outcome {
+            served: Served::FellBack,
+            result,
+            reason: Some(reason),
+            upstream_requests: 1,
         }
     }
 

@@ -103,11 +103,17 @@ pub struct EnumTable {
 
 impl EnumTable {
     pub fn to_v3(&self, v2: &str) -> Option<&str> {
-        self.pairs.iter().find(|(a, _)| a == v2).map(|(_, b)| b.as_str())
+        self.pairs
+            .iter()
+            .find(|(a, _)| a == v2)
+            .map(|(_, b)| b.as_str())
     }
 
     pub fn to_v2(&self, v3: &str) -> Option<&str> {
-        self.pairs.iter().find(|(_, b)| b == v3).map(|(a, _)| a.as_str())
+        self.pairs
+            .iter()
+            .find(|(_, b)| b == v3)
+            .map(|(a, _)| a.as_str())
     }
 }
 
@@ -129,9 +135,17 @@ pub enum Converter {
     /// v2 `"Y"` when the v3 array holds the caller's user id.
     MemberFlag,
     /// A v3 user object → the v2 `{id, name, link, icon, workPosition}` object.
-    User { link: String, icon_default: String, neutral: Map<String, Value> },
+    User {
+        link: String,
+        icon_default: String,
+        neutral: Map<String, Value>,
+    },
     /// v3 user objects → v2 object keyed by user id (`[]` when none).
-    UserMap { link: String, icon_default: String, neutral: Map<String, Value> },
+    UserMap {
+        link: String,
+        icon_default: String,
+        neutral: Map<String, Value>,
+    },
     /// A v3 group object → the v2 group object (`[]` when none).
     Group { neutral: Map<String, Value> },
     /// A v3 flags object → a v2 flags object with other key names.
@@ -172,7 +186,9 @@ pub struct Field {
 impl Field {
     /// True when `name` (any case) is this field's v2 name.
     pub fn answers_to(&self, name: &str) -> bool {
-        self.v2.as_deref().is_some_and(|v2| v2.eq_ignore_ascii_case(name))
+        self.v2
+            .as_deref()
+            .is_some_and(|v2| v2.eq_ignore_ascii_case(name))
     }
 
     /// True when `name` (any case) orders by this field in v2.
@@ -325,7 +341,11 @@ fn one_of<T: Copy>(
     let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
     match value {
         None => default.ok_or_else(|| {
-            RuleError::new(key, "is required", format!("set it to one of {}", names.join(", ")))
+            RuleError::new(
+                key,
+                "is required",
+                format!("set it to one of {}", names.join(", ")),
+            )
         }),
         Some(v) => choices
             .iter()
@@ -353,15 +373,27 @@ fn validate_entity(
     for (i, raw_field) in raw.fields.iter().enumerate() {
         let key = format!("entities.{name}.fields[{i}] (key {:?})", raw_field.key);
         if raw_field.key.is_empty() {
-            errors.push(RuleError::new(&key, "has no `key`", "give the key the v2 answer uses"));
+            errors.push(RuleError::new(
+                &key,
+                "has no `key`",
+                "give the key the v2 answer uses",
+            ));
             continue;
         }
         if !keys.insert(raw_field.key.clone()) {
-            errors.push(RuleError::new(&key, "repeats an answer key", "each `key` may appear once per entity"));
+            errors.push(RuleError::new(
+                &key,
+                "repeats an answer key",
+                "each `key` may appear once per entity",
+            ));
         }
         if let Some(v2) = &raw_field.v2 {
             if !v2_names.insert(v2.to_ascii_uppercase()) {
-                errors.push(RuleError::new(&key, format!("repeats the v2 name {v2:?}"), "each v2 name may appear once per entity"));
+                errors.push(RuleError::new(
+                    &key,
+                    format!("repeats the v2 name {v2:?}"),
+                    "each v2 name may appear once per entity",
+                ));
             }
         }
         match validate_field(&key, raw_field, enums) {
@@ -468,7 +500,11 @@ fn validate_field(
         &format!("{key}.emit"),
         raw.emit.as_deref(),
         Some(Emit::Selected),
-        &[("selected", Emit::Selected), ("always", Emit::Always), ("single", Emit::Single)],
+        &[
+            ("selected", Emit::Selected),
+            ("always", Emit::Always),
+            ("single", Emit::Single),
+        ],
     )?;
     let select = match (&raw.select, &raw.v3) {
         (Some(s), _) => s.clone(),
@@ -476,7 +512,11 @@ fn validate_field(
         _ => Vec::new(),
     };
     if select.iter().any(|s| s.is_empty()) {
-        return Err(RuleError::new(key, "has an empty `select` entry", "remove it"));
+        return Err(RuleError::new(
+            key,
+            "has an empty `select` entry",
+            "remove it",
+        ));
     }
     Ok(Field {
         v2: raw.v2.as_ref().map(|s| s.to_ascii_uppercase()),
@@ -520,36 +560,51 @@ fn validate_method(
         Mode::V3 => {}
     }
     let mut errors = Vec::new();
-    let kind = keep(&mut errors, one_of(
-        &k("kind"),
-        raw.kind.as_deref(),
-        None,
-        &[
-            ("get", Kind::Get),
-            ("list", Kind::List),
-            ("add", Kind::Add),
-            ("update", Kind::Update),
-            ("delete", Kind::Delete),
-        ],
-    ));
-    let fallback = keep(&mut errors, one_of(
-        &k("fallback"),
-        raw.fallback.as_deref(),
-        Some(Fallback::V2),
-        &[("v2", Fallback::V2), ("error", Fallback::Error)],
-    ));
-    let total = keep(&mut errors, one_of(
-        &k("total"),
-        raw.total.as_deref(),
-        Some(Total::Exact),
-        &[("exact", Total::Exact), ("none", Total::None)],
-    ));
-    let not_found = keep(&mut errors, one_of(
-        &k("not_found"),
-        raw.not_found.as_deref(),
-        Some(NotFound::Error),
-        &[("empty_result", NotFound::EmptyResult), ("error", NotFound::Error)],
-    ));
+    let kind = keep(
+        &mut errors,
+        one_of(
+            &k("kind"),
+            raw.kind.as_deref(),
+            None,
+            &[
+                ("get", Kind::Get),
+                ("list", Kind::List),
+                ("add", Kind::Add),
+                ("update", Kind::Update),
+                ("delete", Kind::Delete),
+            ],
+        ),
+    );
+    let fallback = keep(
+        &mut errors,
+        one_of(
+            &k("fallback"),
+            raw.fallback.as_deref(),
+            Some(Fallback::V2),
+            &[("v2", Fallback::V2), ("error", Fallback::Error)],
+        ),
+    );
+    let total = keep(
+        &mut errors,
+        one_of(
+            &k("total"),
+            raw.total.as_deref(),
+            Some(Total::Exact),
+            &[("exact", Total::Exact), ("none", Total::None)],
+        ),
+    );
+    let not_found = keep(
+        &mut errors,
+        one_of(
+            &k("not_found"),
+            raw.not_found.as_deref(),
+            Some(NotFound::Error),
+            &[
+                ("empty_result", NotFound::EmptyResult),
+                ("error", NotFound::Error),
+            ],
+        ),
+    );
     let entity = match raw.entity.as_deref() {
         Some(e) => entities.get(e).cloned().or_else(|| {
             errors.push(RuleError::new(
@@ -560,35 +615,62 @@ fn validate_method(
             None
         }),
         None => {
-            errors.push(RuleError::new(k("entity"), "is required for mode = \"v3\"", "name the entity whose fields the method uses"));
+            errors.push(RuleError::new(
+                k("entity"),
+                "is required for mode = \"v3\"",
+                "name the entity whose fields the method uses",
+            ));
             None
         }
     };
     let v3_method = raw.v3_method.clone().unwrap_or_default();
     if v3_method.is_empty() {
-        errors.push(RuleError::new(k("v3_method"), "is required for mode = \"v3\"", "name the REST 3.0 method"));
+        errors.push(RuleError::new(
+            k("v3_method"),
+            "is required for mode = \"v3\"",
+            "name the REST 3.0 method",
+        ));
     }
     if matches!(kind, Some(Kind::Get | Kind::Update | Kind::Delete)) && raw.id_param.is_none() {
-        errors.push(RuleError::new(k("id_param"), "is required for this kind", "set id_param = { v2 = \"taskId\", v3 = \"id\" } or similar"));
+        errors.push(RuleError::new(
+            k("id_param"),
+            "is required for this kind",
+            "set id_param = { v2 = \"taskId\", v3 = \"id\" } or similar",
+        ));
     }
     let page_size = raw.page_size.unwrap_or(50) as usize;
     let count_page_size = raw.count_page_size.unwrap_or(1000) as usize;
     if page_size == 0 || count_page_size == 0 {
-        errors.push(RuleError::new(k("page_size"), "page sizes must be positive", "v2 pages hold 50 rows"));
+        errors.push(RuleError::new(
+            k("page_size"),
+            "page sizes must be positive",
+            "v2 pages hold 50 rows",
+        ));
     }
     let mut default_order = Vec::new();
     for [field, dir] in raw.default_order.clone().unwrap_or_default() {
         match Direction::parse(&dir) {
             Some(d) => default_order.push((field, d)),
-            None => errors.push(RuleError::new(k("default_order"), format!("{dir:?} is not a direction"), "use \"ASC\" or \"DESC\"")),
+            None => errors.push(RuleError::new(
+                k("default_order"),
+                format!("{dir:?} is not a direction"),
+                "use \"ASC\" or \"DESC\"",
+            )),
         }
     }
     if let Some(entity) = &entity {
         for (field, _) in &default_order {
-            if !entity.fields.iter().any(|f| f.v3.as_deref() == Some(field.as_str()) && f.sortable) {
+            if !entity
+                .fields
+                .iter()
+                .any(|f| f.v3.as_deref() == Some(field.as_str()) && f.sortable)
+            {
                 errors.push(RuleError::new(
                     k("default_order"),
-                    format!("{field:?} is not a sortable v3 field of entity {:?}", entity.name),
+                    format!(
+                        "{field:?} is not a sortable v3 field of entity {:?}",
+                        entity.name
+                    ),
                     "use a field marked sortable = true",
                 ));
             }
@@ -602,15 +684,23 @@ fn validate_method(
         }
     }
     match (kind, fallback, total, not_found, entity) {
-        (Some(kind), Some(fallback), Some(total), Some(not_found), Some(entity)) if errors.is_empty() => {
+        (Some(kind), Some(fallback), Some(total), Some(not_found), Some(entity))
+            if errors.is_empty() =>
+        {
             Ok(MethodRoute::V3(Arc::new(MethodRule {
                 name: name.to_ascii_lowercase(),
                 mode,
                 kind,
                 entity,
                 v3_method,
-                id_param: raw.id_param.as_ref().map(|p| Param { v2: p.v2.clone(), v3: p.v3.clone() }),
-                parent_param: raw.parent_param.as_ref().map(|p| Param { v2: p.v2.clone(), v3: p.v3.clone() }),
+                id_param: raw.id_param.as_ref().map(|p| Param {
+                    v2: p.v2.clone(),
+                    v3: p.v3.clone(),
+                }),
+                parent_param: raw.parent_param.as_ref().map(|p| Param {
+                    v2: p.v2.clone(),
+                    v3: p.v3.clone(),
+                }),
                 wrap: raw.wrap.clone(),
                 fallback,
                 total,
@@ -635,15 +725,29 @@ fn keep<T>(errors: &mut Vec<RuleError>, result: Result<T, RuleError>) -> Option<
 
 fn validate_error_rule(key: &str, raw: &RawErrorRule) -> Result<ErrorRule, RuleError> {
     if raw.v3.is_empty() {
-        return Err(RuleError::new(key, "has no `v3` code", "name the v3 error code to match"));
+        return Err(RuleError::new(
+            key,
+            "has no `v3` code",
+            "name the v3 error code to match",
+        ));
     }
     let action = match raw.answer.as_deref() {
         Some("empty_result") => ErrorAction::EmptyResult,
         Some(other) => {
-            return Err(RuleError::new(key, format!("answer {other:?} is not known"), "use answer = \"empty_result\" or give code/status"))
+            return Err(RuleError::new(
+                key,
+                format!("answer {other:?} is not known"),
+                "use answer = \"empty_result\" or give code/status",
+            ))
         }
         None => ErrorAction::V2 {
-            code: raw.code.clone().ok_or_else(|| RuleError::new(key, "has neither `answer` nor `code`", "give the v2 error code"))?,
+            code: raw.code.clone().ok_or_else(|| {
+                RuleError::new(
+                    key,
+                    "has neither `answer` nor `code`",
+                    "give the v2 error code",
+                )
+            })?,
             description: raw.description.clone(),
             status: raw.status.unwrap_or(400),
         },

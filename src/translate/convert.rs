@@ -98,7 +98,9 @@ pub fn to_v2(field: &Field, value: Option<&Value>, caller: Option<u64>) -> Value
         },
         Converter::MemberFlag => {
             let member = match (value, caller) {
-                (Value::Array(items), Some(me)) => items.iter().filter_map(id_of).any(|id| id == me),
+                (Value::Array(items), Some(me)) => {
+                    items.iter().filter_map(id_of).any(|id| id == me)
+                }
                 _ => false,
             };
             Value::String(if member { "Y" } else { "N" }.into())
@@ -117,7 +119,8 @@ pub fn to_v2(field: &Field, value: Option<&Value>, caller: Option<u64>) -> Value
                 users
                     .iter()
                     .filter_map(|u| {
-                        id_of(u).map(|id| (id.to_string(), user_object(u, link, icon_default, neutral)))
+                        id_of(u)
+                            .map(|id| (id.to_string(), user_object(u, link, icon_default, neutral)))
                     })
                     .collect(),
             ),
@@ -127,7 +130,10 @@ pub fn to_v2(field: &Field, value: Option<&Value>, caller: Option<u64>) -> Value
             Value::Object(group) => {
                 let mut out = Map::new();
                 out.insert("id".into(), id_text(group.get("id")));
-                out.insert("name".into(), group.get("name").cloned().unwrap_or(Value::Null));
+                out.insert(
+                    "name".into(),
+                    group.get("name").cloned().unwrap_or(Value::Null),
+                );
                 for (k, v) in neutral {
                     out.insert(k.clone(), v.clone());
                 }
@@ -154,14 +160,22 @@ pub fn to_v2(field: &Field, value: Option<&Value>, caller: Option<u64>) -> Value
     }
 }
 
-fn user_object(value: &Value, link: &str, icon_default: &str, neutral: &Map<String, Value>) -> Value {
+fn user_object(
+    value: &Value,
+    link: &str,
+    icon_default: &str,
+    neutral: &Map<String, Value>,
+) -> Value {
     let Some(user) = value.as_object() else {
         return Value::Null;
     };
     let id = id_text(user.get("id"));
     let mut out = Map::new();
     out.insert("id".into(), id.clone());
-    out.insert("name".into(), user.get("name").cloned().unwrap_or(Value::Null));
+    out.insert(
+        "name".into(),
+        user.get("name").cloned().unwrap_or(Value::Null),
+    );
     out.insert(
         "link".into(),
         Value::String(link.replace("{id}", id.as_str().unwrap_or_default())),

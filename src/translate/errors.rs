@@ -10,13 +10,22 @@ use crate::rules::{ErrorAction, ErrorRule};
 pub enum V2Outcome {
     /// `200 {"result": []}`: how v2 answers some "not found" cases.
     EmptyResult,
-    Error { status: u16, code: String, description: String },
+    Error {
+        status: u16,
+        code: String,
+        description: String,
+    },
     /// The upstream answered in the v2 shape already (system errors): keep it.
     AsIs { status: u16, body: Value },
 }
 
 /// Maps a v3 error answer.
-pub fn map(status: u16, body: &Value, method_rules: &[ErrorRule], global_rules: &[ErrorRule]) -> V2Outcome {
+pub fn map(
+    status: u16,
+    body: &Value,
+    method_rules: &[ErrorRule],
+    global_rules: &[ErrorRule],
+) -> V2Outcome {
     let Some(error) = body.get("error") else {
         return V2Outcome::Error {
             status: 502,
@@ -25,10 +34,21 @@ pub fn map(status: u16, body: &Value, method_rules: &[ErrorRule], global_rules: 
         };
     };
     if error.is_string() || error.is_number() {
-        return V2Outcome::AsIs { status, body: body.clone() };
+        return V2Outcome::AsIs {
+            status,
+            body: body.clone(),
+        };
     }
-    let code = error.get("code").and_then(Value::as_str).unwrap_or("").to_owned();
-    let message = error.get("message").and_then(Value::as_str).unwrap_or("").to_owned();
+    let code = error
+        .get("code")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
+    let message = error
+        .get("message")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
     let validation: Vec<(&str, &str)> = error
         .get("validation")
         .and_then(Value::as_array)
@@ -60,7 +80,11 @@ pub fn map(status: u16, body: &Value, method_rules: &[ErrorRule], global_rules: 
                 .as_deref()
                 .is_none_or(|f| validation.iter().any(|(vf, _)| *vf == f))
     };
-    match method_rules.iter().find(matches).or_else(|| global_rules.iter().find(matches)) {
+    match method_rules
+        .iter()
+        .find(matches)
+        .or_else(|| global_rules.iter().find(matches))
+    {
         Some(rule) => match &rule.action {
             ErrorAction::EmptyResult => V2Outcome::EmptyResult,
             ErrorAction::V2 {
@@ -75,7 +99,11 @@ pub fn map(status: u16, body: &Value, method_rules: &[ErrorRule], global_rules: 
         },
         None => V2Outcome::Error {
             status,
-            code: if code.is_empty() { "ERROR_UNEXPECTED_ANSWER".into() } else { code },
+            code: if code.is_empty() {
+                "ERROR_UNEXPECTED_ANSWER".into()
+            } else {
+                code
+            },
             description,
         },
     }

@@ -75,7 +75,11 @@ pub struct FilterOptions {
 }
 
 /// Translates a v2 filter into a v3 filter array (AND of its elements).
-pub fn translate(filter: &Value, entity: &Entity, options: FilterOptions) -> Result<Vec<Value>, Unexpressible> {
+pub fn translate(
+    filter: &Value,
+    entity: &Entity,
+    options: FilterOptions,
+) -> Result<Vec<Value>, Unexpressible> {
     match filter {
         Value::Null => Ok(Vec::new()),
         Value::String(s) if s.is_empty() => Ok(Vec::new()),
@@ -86,7 +90,9 @@ pub fn translate(filter: &Value, entity: &Entity, options: FilterOptions) -> Res
                 Logic::Or => vec![or_group(nodes)],
             })
         }
-        other => Err(Unexpressible(format!("filter must be an object, got {other}"))),
+        other => Err(Unexpressible(format!(
+            "filter must be an object, got {other}"
+        ))),
     }
 }
 
@@ -102,13 +108,22 @@ const MAX_GROUP_DEPTH: usize = 32;
 fn entries(value: &Value) -> Vec<(String, &Value)> {
     match value {
         Value::Object(m) => m.iter().map(|(k, v)| (k.clone(), v)).collect(),
-        Value::Array(a) => a.iter().enumerate().map(|(i, v)| (i.to_string(), v)).collect(),
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i.to_string(), v))
+            .collect(),
         _ => Vec::new(),
     }
 }
 
 /// One v2 filter object: its join logic and its translated members.
-fn group(value: &Value, entity: &Entity, options: FilterOptions, depth: usize) -> Result<(Logic, Vec<Value>), Unexpressible> {
+fn group(
+    value: &Value,
+    entity: &Entity,
+    options: FilterOptions,
+    depth: usize,
+) -> Result<(Logic, Vec<Value>), Unexpressible> {
     if depth > MAX_GROUP_DEPTH {
         return Err(Unexpressible("filter groups nest too deeply".into()));
     }
@@ -166,9 +181,9 @@ fn is_group_key(key: &str) -> bool {
 /// Translates one `prefix+FIELD: value` entry; may give several AND-ed conditions.
 fn condition(key: &str, value: &Value, entity: &Entity) -> Result<Vec<Value>, Unexpressible> {
     let (op, name) = split_key(key);
-    let field = entity
-        .by_v2(name)
-        .ok_or_else(|| Unexpressible(format!("filter field {name:?} has no REST 3.0 counterpart")))?;
+    let field = entity.by_v2(name).ok_or_else(|| {
+        Unexpressible(format!("filter field {name:?} has no REST 3.0 counterpart"))
+    })?;
     let v3 = field
         .v3
         .as_deref()
@@ -176,15 +191,21 @@ fn condition(key: &str, value: &Value, entity: &Entity) -> Result<Vec<Value>, Un
         .ok_or_else(|| Unexpressible(format!("REST 3.0 cannot filter on {name}")))?;
     let scalar = |v: &Value| -> Result<Value, Unexpressible> {
         if v.is_array() || v.is_object() {
-            return Err(Unexpressible(format!("filter {key} expects a single value")));
+            return Err(Unexpressible(format!(
+                "filter {key} expects a single value"
+            )));
         }
-        convert::to_v3(field, v).map_err(Unexpressible).and_then(|c| {
-            if c.is_null() {
-                Err(Unexpressible(format!("filter {key} compares with an empty value; REST 3.0 has no null test")))
-            } else {
-                Ok(c)
-            }
-        })
+        convert::to_v3(field, v)
+            .map_err(Unexpressible)
+            .and_then(|c| {
+                if c.is_null() {
+                    Err(Unexpressible(format!(
+                        "filter {key} compares with an empty value; REST 3.0 has no null test"
+                    )))
+                } else {
+                    Ok(c)
+                }
+            })
     };
     let list = |v: &Value| -> Result<Vec<Value>, Unexpressible> {
         let items = values_of(v);
@@ -218,10 +239,14 @@ fn condition(key: &str, value: &Value, entity: &Entity) -> Result<Vec<Value>, Un
             }
         }
         Op::Like | Op::NotLike => {
-            return Err(Unexpressible(format!("filter {key} is a LIKE match; REST 3.0 has no LIKE")))
+            return Err(Unexpressible(format!(
+                "filter {key} is a LIKE match; REST 3.0 has no LIKE"
+            )))
         }
         Op::NullTest => {
-            return Err(Unexpressible(format!("filter {key} tests for null; REST 3.0 has no null test")))
+            return Err(Unexpressible(format!(
+                "filter {key} tests for null; REST 3.0 has no null test"
+            )))
         }
     })
 }

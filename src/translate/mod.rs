@@ -84,7 +84,10 @@ pub enum Plan {
 impl Plan {
     /// True for calls that change data: they carry an `Idempotency-Key`.
     pub fn is_write(&self) -> bool {
-        matches!(self, Plan::Add { .. } | Plan::Update { .. } | Plan::Delete { .. })
+        matches!(
+            self,
+            Plan::Add { .. } | Plan::Update { .. } | Plan::Delete { .. }
+        )
     }
 
     /// The first v3 request body, for display.
@@ -101,9 +104,12 @@ impl Plan {
 
 /// A parameter by name, as the v2 server binds it (names compared without case).
 pub fn param<'a>(params: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
-    params
-        .get(name)
-        .or_else(|| params.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v))
+    params.get(name).or_else(|| {
+        params
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    })
 }
 
 fn is_empty_value(v: &Value) -> bool {
@@ -127,10 +133,16 @@ pub fn needs_caller(rule: &MethodRule) -> bool {
 }
 
 /// Plans the v3 requests for a v2 call.
-pub fn plan(rule: &MethodRule, params: &Map<String, Value>, ctx: Context) -> Result<Plan, Unexpressible> {
+pub fn plan(
+    rule: &MethodRule,
+    params: &Map<String, Value>,
+    ctx: Context,
+) -> Result<Plan, Unexpressible> {
     for name in &rule.unsupported_params {
         if param(params, name).is_some_and(|v| !is_empty_value(v)) {
-            return Err(Unexpressible(format!("parameter {name} has no REST 3.0 counterpart")));
+            return Err(Unexpressible(format!(
+                "parameter {name} has no REST 3.0 counterpart"
+            )));
         }
     }
     let entity = &rule.entity;
@@ -144,7 +156,12 @@ pub fn plan(rule: &MethodRule, params: &Map<String, Value>, ctx: Context) -> Res
             .filter(|id| *id > 0)
             .ok_or_else(|| Unexpressible(format!("{} is missing or not a positive integer", p.v2)))
     };
-    let id_key = || rule.id_param.as_ref().map(|p| p.v3.clone()).unwrap_or_else(|| "id".into());
+    let id_key = || {
+        rule.id_param
+            .as_ref()
+            .map(|p| p.v3.clone())
+            .unwrap_or_else(|| "id".into())
+    };
     match rule.kind {
         Kind::Get => {
             let names = select::requested(param(params, "select"))?;
@@ -187,13 +204,20 @@ pub fn plan(rule: &MethodRule, params: &Map<String, Value>, ctx: Context) -> Res
             if !order.is_empty() {
                 request.insert("order".into(), Value::Object(order));
             }
-            Ok(Plan::List { request, shape, start })
+            Ok(Plan::List {
+                request,
+                shape,
+                start,
+            })
         }
         Kind::Add => {
-            let fields_param = param(params, "fields").ok_or_else(|| Unexpressible("fields is missing".into()))?;
+            let fields_param =
+                param(params, "fields").ok_or_else(|| Unexpressible("fields is missing".into()))?;
             let mut fields = write::translate(fields_param, entity, write::WriteKind::Create)?;
             for f in entity.fields.iter().filter(|f| f.required) {
-                let present = f.v3.as_deref().is_some_and(|v3| fields.get(v3).is_some_and(|v| !is_empty_value(v)));
+                let present =
+                    f.v3.as_deref()
+                        .is_some_and(|v3| fields.get(v3).is_some_and(|v| !is_empty_value(v)));
                 if !present {
                     return Err(Unexpressible(format!(
                         "{} is missing; v2 answers that error itself",
@@ -218,7 +242,8 @@ pub fn plan(rule: &MethodRule, params: &Map<String, Value>, ctx: Context) -> Res
         }
         Kind::Update => {
             let id = id()?;
-            let fields_param = param(params, "fields").ok_or_else(|| Unexpressible("fields is missing".into()))?;
+            let fields_param =
+                param(params, "fields").ok_or_else(|| Unexpressible("fields is missing".into()))?;
             let fields = write::translate(fields_param, entity, write::WriteKind::Update)?;
             if fields.is_empty() {
                 return Err(Unexpressible("fields is empty".into()));

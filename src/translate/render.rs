@@ -7,7 +7,12 @@ use super::select::Shape;
 use crate::rules::Entity;
 
 /// One v3 item as a v2 entity object, keys in the entity's order.
-pub fn entity(entity: &Entity, shape: &Shape, item: &Map<String, Value>, caller: Option<u64>) -> Value {
+pub fn entity(
+    entity: &Entity,
+    shape: &Shape,
+    item: &Map<String, Value>,
+    caller: Option<u64>,
+) -> Value {
     let mut out = Map::new();
     for &i in &shape.fields {
         let field = &entity.fields[i];
@@ -72,5 +77,7 @@ pub fn merge_times(times: &[Value]) -> Value {
 
 fn float(x: f64) -> Value {
     let rounded = (x * 1e6).round() / 1e6;
-    serde_json::Number::from_f64(rounded).map(Value::Number).unwrap_or(Value::Null)
+    serde_json::Number::from_f64(rounded)
+        .map(Value::Number)
+        .unwrap_or(Value::Null)
 }

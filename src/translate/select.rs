@@ -42,7 +42,11 @@ pub fn requested(select: Option<&Value>) -> Result<Vec<String>, Unexpressible> {
 }
 
 /// The answer shape and the v3 `select` for a requested v2 select.
-pub fn shape(entity: &Entity, names: &[String], render: Render) -> Result<(Shape, Vec<String>), Unexpressible> {
+pub fn shape(
+    entity: &Entity,
+    names: &[String],
+    render: Render,
+) -> Result<(Shape, Vec<String>), Unexpressible> {
     let mut chosen: HashSet<String> = HashSet::new();
     let wildcard = names.is_empty() || names.iter().any(|n| n == "*");
     if wildcard {

@@ -13,7 +13,11 @@ pub enum WriteKind {
 }
 
 /// Translates the v2 fields of a write. Unknown, read-only and unconvertible fields refuse.
-pub fn translate(fields: &Value, entity: &Entity, kind: WriteKind) -> Result<Map<String, Value>, Unexpressible> {
+pub fn translate(
+    fields: &Value,
+    entity: &Entity,
+    kind: WriteKind,
+) -> Result<Map<String, Value>, Unexpressible> {
     let entries = match fields {
         Value::Object(m) => m,
         _ => return Err(Unexpressible("fields must be an object".into())),
@@ -42,7 +46,10 @@ pub fn translate(fields: &Value, entity: &Entity, kind: WriteKind) -> Result<Map
 }
 
 /// `SE_PARAMETER: [{"CODE": 3, "VALUE": "Y"}]` → `[(true, "requireResult")]`.
-fn codes_set(value: &Value, codes: &[(String, String)]) -> Result<Vec<(bool, String)>, Unexpressible> {
+fn codes_set(
+    value: &Value,
+    codes: &[(String, String)],
+) -> Result<Vec<(bool, String)>, Unexpressible> {
     let items: Vec<&Value> = match value {
         Value::Array(a) => a.iter().collect(),
         Value::Object(m) => m.values().collect(),
@@ -52,15 +59,21 @@ fn codes_set(value: &Value, codes: &[(String, String)]) -> Result<Vec<(bool, Str
         .into_iter()
         .map(|item| {
             let get = |k: &str| item.get(k).or_else(|| item.get(k.to_ascii_lowercase()));
-            let code = get("CODE").and_then(convert::int_value).map(|c| c.to_string());
+            let code = get("CODE")
+                .and_then(convert::int_value)
+                .map(|c| c.to_string());
             let flag = get("VALUE").and_then(convert::yes_no);
             match (code, flag) {
                 (Some(code), Some(flag)) => codes
                     .iter()
                     .find(|(c, _)| *c == code)
                     .map(|(_, v3)| (flag, v3.clone()))
-                    .ok_or_else(|| Unexpressible(format!("SE_PARAMETER code {code} has no REST 3.0 field"))),
-                _ => Err(Unexpressible("SE_PARAMETER entries need CODE and VALUE Y/N".into())),
+                    .ok_or_else(|| {
+                        Unexpressible(format!("SE_PARAMETER code {code} has no REST 3.0 field"))
+                    }),
+                _ => Err(Unexpressible(
+                    "SE_PARAMETER entries need CODE and VALUE Y/N".into(),
+                )),
             }
         })
         .collect()
