@@ -17,7 +17,7 @@ use crate::error::BridgeError;
 use crate::route::V2Auth;
 use crate::rules::{MethodRule, RuleSet, Total};
 use crate::translate::errors::{self, V2Outcome};
-use crate::translate::{render, select::Shape, Plan, Reread};
+use crate::translate::{self, render, select::Shape, Plan, Reread};
 use crate::upstream::UpstreamClient;
 
 /// The most a v3 answer may weigh; a v2 client never asked for more than this.
@@ -207,13 +207,7 @@ impl<'a> Executor<'a> {
     ) -> Result<V2Answer, BridgeError> {
         let page = self.rule.page_size as u64;
         let method = self.rule.v3_method.clone();
-        let mut page_request = request.clone();
-        // One row more than a page tells whether a next page exists.
-        let limit = if start.is_some() { page + 1 } else { page };
-        page_request.insert(
-            "pagination".into(),
-            json!({"offset": start.unwrap_or(0), "limit": limit}),
-        );
+        let page_request = translate::page_request(&request, start, self.rule.page_size);
         let reply = self.call(&method, page_request, false).await?;
         if !reply.is_success() {
             return Ok(self.failure(&reply));
@@ -251,16 +245,9 @@ impl<'a> Executor<'a> {
                 // Count what lies beyond the page (or everything, for a page past the end).
                 let mut counted = if has_more { start + page + 1 } else { 0 };
                 let mut offset = counted;
-                let mut count_request = request.clone();
-                count_request.insert("select".into(), json!(["id"]));
-                count_request.remove("order");
                 let step = self.rule.count_page_size as u64;
                 for _ in 0..MAX_COUNT_REQUESTS {
-                    let mut r = count_request.clone();
-                    r.insert(
-                        "pagination".into(),
-                        json!({"offset": offset, "limit": step}),
-                    );
+                    let r = translate::count_request(&request, offset, self.rule.count_page_size);
                     let reply = self.call(&method, r, false).await?;
                     if !reply.is_success() {
                         return Ok(self.failure(&reply));

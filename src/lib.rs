@@ -14,6 +14,7 @@ pub mod config;
 pub mod decode;
 pub mod error;
 pub mod execute;
+pub mod explain;
 pub mod forward;
 pub mod headers;
 pub mod identity;

@@ -33,6 +33,25 @@ enum Command {
     Serve(ConfigArgs),
     /// Load and validate the configuration, print what would run, and exit.
     Check(ConfigArgs),
+    /// Explain how the bridge would serve one v2 call, without sending anything.
+    ///
+    /// Prints the route decision with its reason and the exact REST 3.0 requests.
+    /// Example: b24bridge translate tasks.task.list 'filter[>=ID]=10&select[]=TITLE&start=50'
+    Translate(TranslateArgs),
+}
+
+#[derive(Args)]
+struct TranslateArgs {
+    #[command(flatten)]
+    config: ConfigArgs,
+    /// The v2 method, as in the URL (`tasks.task.get`, `tasks.task.list.json`).
+    method: String,
+    /// Parameters: a JSON object, or a query string as a client would send it
+    /// (`taskId=5&select[]=ID`). Default: none.
+    params: Option<String>,
+    /// The calling user's id (the webhook's user).
+    #[arg(long, default_value_t = 1)]
+    user_id: u64,
 }
 
 #[derive(Args)]
@@ -55,6 +74,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => check(&args),
         Command::Serve(args) => serve(&args),
+        Command::Translate(args) => translate_command(&args),
     }
 }
 
@@ -68,6 +88,29 @@ fn check(args: &ConfigArgs) -> ExitCode {
         Err(e) => {
             eprintln!("b24bridge: configuration error: {e}");
             ExitCode::from(EXIT_CONFIG)
+        }
+    }
+}
+
+fn translate_command(args: &TranslateArgs) -> ExitCode {
+    let file = config::config_file(args.config.config.as_deref());
+    let rules = match config::load_raw(file.as_deref()).and_then(|raw| {
+        b24bridge::rules::RuleSet::validate(&raw.rules()).map_err(config::ConfigError::Rules)
+    }) {
+        Ok(rules) => rules,
+        Err(e) => {
+            eprintln!("b24bridge: configuration error: {e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    match b24bridge::explain::explain(&rules, &args.method, args.params.as_deref(), args.user_id) {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("b24bridge: {e}");
+            ExitCode::from(EXIT_FAILURE)
         }
     }
 }
@@ -113,7 +156,18 @@ fn describe(config: &Config, file: Option<&std::path::Path>) -> String {
         "log:              {:?} at {}\n",
         config.log_format, config.log_level
     ));
-    out.push_str("routes:           every v2 method passes through to the portal\n");
+    out.push_str("routes:           methods without a rule pass through to the portal\n");
+    for name in config.rules.method_names() {
+        let route = match config.rules.route(name) {
+            Some(b24bridge::rules::MethodRoute::V3(rule)) => {
+                format!("v3 via {} (fallback {:?})", rule.v3_method, rule.fallback).to_lowercase()
+            }
+            Some(b24bridge::rules::MethodRoute::V2) => "v2 (pass through)".into(),
+            Some(b24bridge::rules::MethodRoute::Deny) => "deny".into(),
+            None => continue,
+        };
+        out.push_str(&format!("                  {name}: {route}\n"));
+    }
     out
 }
 
