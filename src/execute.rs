@@ -58,9 +58,20 @@ pub struct V2Answer {
 
 /// One v3 answer as received.
 #[derive(Debug, Clone)]
-struct V3Reply {
-    status: u16,
-    body: Value,
+pub struct V3Reply {
+    pub status: u16,
+    pub body: Value,
+}
+
+/// The first v3 request of a plan: (v3 method, body).
+pub fn first_request(rule: &MethodRule, plan: &Plan) -> (String, Map<String, Value>) {
+    let body = match plan {
+        Plan::List { request, start, .. } => {
+            translate::page_request(request, *start, rule.page_size)
+        }
+        other => other.first_request().clone(),
+    };
+    (rule.v3_method.clone(), body)
 }
 
 impl V3Reply {
@@ -111,56 +122,41 @@ impl<'a> Executor<'a> {
 
     /// Runs the plan to its v2 answer.
     pub async fn run(&mut self, plan: Plan) -> Result<V2Answer, BridgeError> {
+        let (method, request) = first_request(self.rule, &plan);
+        let reply = self.call(&method, request, plan.is_write()).await?;
+        self.finish(plan, reply).await
+    }
+
+    /// Completes a plan from the answer to its first request (sent alone or in a v3 batch).
+    pub async fn finish(&mut self, plan: Plan, reply: V3Reply) -> Result<V2Answer, BridgeError> {
+        if !reply.is_success() {
+            return Ok(self.failure(&reply));
+        }
         match plan {
-            Plan::Get { request, shape } => {
-                let reply = self
-                    .call(&self.rule.v3_method.clone(), request, false)
-                    .await?;
-                if !reply.is_success() {
-                    return Ok(self.failure(&reply));
-                }
-                Ok(self.single(&reply, &shape))
-            }
+            Plan::Get { shape, .. } => Ok(self.single(&reply, &shape)),
             Plan::List {
                 request,
                 shape,
                 start,
-            } => self.list(request, &shape, start).await,
-            Plan::Add { request, reread } => {
-                let reply = self
-                    .call(&self.rule.v3_method.clone(), request, true)
-                    .await?;
-                if !reply.is_success() {
-                    return Ok(self.failure(&reply));
-                }
+            } => self.list(&request, &reply, &shape, start).await,
+            Plan::Add { reread, .. } => {
                 let id = reply.result("item").and_then(|i| i.get("id")).cloned();
                 self.after_write(&reply, id, reread).await
             }
-            Plan::Update {
-                request,
-                id,
-                reread,
-            } => {
-                let reply = self
-                    .call(&self.rule.v3_method.clone(), request, true)
-                    .await?;
-                if !reply.is_success() {
-                    return Ok(self.failure(&reply));
-                }
+            Plan::Update { id, reread, .. } => {
                 self.after_write(&reply, Some(Value::from(id)), reread)
                     .await
             }
-            Plan::Delete { request } => {
-                let reply = self
-                    .call(&self.rule.v3_method.clone(), request, true)
-                    .await?;
-                if !reply.is_success() {
-                    return Ok(self.failure(&reply));
-                }
+            Plan::Delete { .. } => {
                 let result = self.rule.success.clone().unwrap_or(Value::Bool(true));
                 Ok(self.success(result, None, None))
             }
         }
+    }
+
+    /// Records the `time` of a reply received outside [`Executor::call`] (a v3 batch).
+    pub fn note_time(&mut self, time: &Value) {
+        self.times.push(time.clone());
     }
 
     async fn after_write(
@@ -201,17 +197,13 @@ impl<'a> Executor<'a> {
 
     async fn list(
         &mut self,
-        request: Map<String, Value>,
+        request: &Map<String, Value>,
+        reply: &V3Reply,
         shape: &Shape,
         start: Option<u64>,
     ) -> Result<V2Answer, BridgeError> {
         let page = self.rule.page_size as u64;
         let method = self.rule.v3_method.clone();
-        let page_request = translate::page_request(&request, start, self.rule.page_size);
-        let reply = self.call(&method, page_request, false).await?;
-        if !reply.is_success() {
-            return Ok(self.failure(&reply));
-        }
         let items: Vec<Value> = reply
             .result("items")
             .and_then(Value::as_array)
@@ -247,7 +239,7 @@ impl<'a> Executor<'a> {
                 let mut offset = counted;
                 let step = self.rule.count_page_size as u64;
                 for _ in 0..MAX_COUNT_REQUESTS {
-                    let r = translate::count_request(&request, offset, self.rule.count_page_size);
+                    let r = translate::count_request(request, offset, self.rule.count_page_size);
                     let reply = self.call(&method, r, false).await?;
                     if !reply.is_success() {
                         return Ok(self.failure(&reply));
