@@ -29,9 +29,9 @@ const MAX_COUNT_REQUESTS: usize = 10_000;
 #[derive(Clone)]
 pub struct V3Target {
     /// `/rest/api/{user_id}/{code}/` or `/rest/api/`.
-    prefix: String,
+    pub prefix: String,
     /// The OAuth token, sent in the JSON body.
-    token: Option<String>,
+    pub token: Option<String>,
 }
 
 impl V3Target {
@@ -96,6 +96,13 @@ pub struct Executor<'a> {
     times: Vec<Value>,
     /// Number of upstream requests sent, for logs and the benchmark.
     pub requests: usize,
+}
+
+impl V3Reply {
+    /// The `time` block of the answer, if any.
+    pub fn time(&self) -> Option<&Value> {
+        self.body.get("time")
+    }
 }
 
 impl<'a> Executor<'a> {
@@ -354,38 +361,48 @@ impl<'a> Executor<'a> {
         body: Bytes,
         key: Option<&str>,
     ) -> Result<V3Reply, BridgeError> {
-        let uri = self
-            .client
-            .upstream()
-            .uri_for(&format!("{}{}", self.target.prefix, method))
-            .map_err(|e| BridgeError::UpstreamProtocol(e.to_string()))?;
-        let mut request = Request::builder()
-            .method(Method::POST)
-            .uri(uri)
-            .header(header::CONTENT_TYPE, "application/json")
-            .header(header::ACCEPT, "application/json")
-            .header(
-                header::USER_AGENT,
-                concat!("b24bridge/", env!("CARGO_PKG_VERSION")),
-            );
-        if let Some(key) = key.and_then(|k| HeaderValue::from_str(k).ok()) {
-            request = request.header("idempotency-key", key);
-        }
-        let request = request
-            .body(body::full(body))
-            .map_err(|e| BridgeError::UpstreamProtocol(e.to_string()))?;
-        let response = self.client.send(request).await?;
-        let status = response.status().as_u16();
-        let bytes = Limited::new(response.into_body(), MAX_V3_ANSWER_BYTES)
-            .collect()
-            .await
-            .map_err(|e| BridgeError::UpstreamProtocol(format!("reading the answer failed: {e}")))?
-            .to_bytes();
-        let body: Value = serde_json::from_slice(&bytes).map_err(|_| {
-            BridgeError::UpstreamProtocol(format!(
-                "the portal answered HTTP {status} with a body that is not JSON"
-            ))
-        })?;
-        Ok(V3Reply { status, body })
+        let path = format!("{}{}", self.target.prefix, method);
+        post_json(self.client, &path, body, key).await
     }
+}
+
+/// POSTs a JSON body to a path on the portal and reads the JSON answer.
+pub async fn post_json(
+    client: &UpstreamClient,
+    path_and_query: &str,
+    body: Bytes,
+    key: Option<&str>,
+) -> Result<V3Reply, BridgeError> {
+    let uri = client
+        .upstream()
+        .uri_for(path_and_query)
+        .map_err(|e| BridgeError::UpstreamProtocol(e.to_string()))?;
+    let mut request = Request::builder()
+        .method(Method::POST)
+        .uri(uri)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::ACCEPT, "application/json")
+        .header(
+            header::USER_AGENT,
+            concat!("b24bridge/", env!("CARGO_PKG_VERSION")),
+        );
+    if let Some(key) = key.and_then(|k| HeaderValue::from_str(k).ok()) {
+        request = request.header("idempotency-key", key);
+    }
+    let request = request
+        .body(body::full(body))
+        .map_err(|e| BridgeError::UpstreamProtocol(e.to_string()))?;
+    let response = client.send(request).await?;
+    let status = response.status().as_u16();
+    let bytes = Limited::new(response.into_body(), MAX_V3_ANSWER_BYTES)
+        .collect()
+        .await
+        .map_err(|e| BridgeError::UpstreamProtocol(format!("reading the answer failed: {e}")))?
+        .to_bytes();
+    let body: Value = serde_json::from_slice(&bytes).map_err(|_| {
+        BridgeError::UpstreamProtocol(format!(
+            "the portal answered HTTP {status} with a body that is not JSON"
+        ))
+    })?;
+    Ok(V3Reply { status, body })
 }

@@ -8,6 +8,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod batch;
 pub mod body;
 pub mod clock;
 pub mod config;

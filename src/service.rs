@@ -64,6 +64,13 @@ impl Served {
     }
 }
 
+/// A call's body, read and decoded (or why it could not be decoded).
+struct ReadCall {
+    parts: http::request::Parts,
+    bytes: Bytes,
+    decoded: Result<decode::V2Request, String>,
+}
+
 /// How a request was served, with details for the access log.
 struct Outcome {
     served: Served,
@@ -175,6 +182,9 @@ impl Bridge {
                 Served::PassThroughV3,
                 forward::forward(&self.client, request, peer, max_body).await,
             ),
+            Route::V2(call) if call.method == "batch" && call.format == Format::Json => {
+                self.batch(&call, request, peer).await
+            }
             Route::V2(call) => match self.config.rules.route(&call.method) {
                 Some(MethodRoute::V3(rule)) if call.format == Format::Json => {
                     self.translated(&call, rule, request, peer).await
@@ -193,16 +203,12 @@ impl Bridge {
     }
 
     /// A call to a method with a v3 rule: decode, plan, run; or fall back to v2.
-    async fn translated(
-        &self,
-        call: &V2Call,
-        rule: &MethodRule,
-        request: Request<Incoming>,
-        peer: SocketAddr,
-    ) -> Outcome {
+    /// Reads and decodes the body of a call the bridge serves itself. `Err` carries the
+    /// finished outcome: a limit error, or `Ok(None)`-like fallback handled by the caller.
+    async fn read_call(&self, request: Request<Incoming>) -> Result<ReadCall, Outcome> {
         let limits = self.config.limits;
         if let Err(e) = forward::check_declared_length(&request, limits.max_body_bytes) {
-            return Outcome::plain(Served::Rejected, Err(e));
+            return Err(Outcome::plain(Served::Rejected, Err(e)));
         }
         let (parts, incoming) = request.into_parts();
         let bytes: Bytes = match Limited::new(incoming, limits.max_body_bytes)
@@ -211,18 +217,18 @@ impl Bridge {
         {
             Ok(collected) => collected.to_bytes(),
             Err(e) if e.is::<http_body_util::LengthLimitError>() => {
-                return Outcome::plain(
+                return Err(Outcome::plain(
                     Served::Rejected,
                     Err(BridgeError::BodyTooLarge {
                         limit: limits.max_body_bytes,
                     }),
-                )
+                ))
             }
             Err(e) => {
-                return Outcome::plain(
+                return Err(Outcome::plain(
                     Served::Rejected,
                     Err(BridgeError::ClientBody(e.to_string())),
-                )
+                ))
             }
         };
         let content_type = parts
@@ -231,18 +237,106 @@ impl Bridge {
             .and_then(|v| v.to_str().ok());
         let decoded = match decode::decode_request(parts.uri.query(), content_type, &bytes, &limits)
         {
-            Ok(decoded) => decoded,
+            Ok(decoded) => Ok(decoded),
             Err(
                 e @ (DecodeError::BodyTooLarge { .. }
                 | DecodeError::TooManyVariables { .. }
                 | DecodeError::TooDeep { .. }),
-            ) => return Outcome::plain(Served::Rejected, Err(e.into())),
+            ) => return Err(Outcome::plain(Served::Rejected, Err(e.into()))),
             // The v2 server reads broken bodies its own way: let it answer.
-            Err(e) => {
-                return self
-                    .fall_back(rule, parts, bytes, peer, format!("body not decodable: {e}"))
-                    .await
+            Err(e) => Err(format!("body not decodable: {e}")),
+        };
+        Ok(ReadCall {
+            parts,
+            bytes,
+            decoded,
+        })
+    }
+
+    /// The caller's user id: the webhook's, or the OAuth token's when `needed`.
+    async fn caller(&self, auth: &V2Auth, token: Option<&str>, needed: bool) -> Option<u64> {
+        match auth {
+            V2Auth::Webhook { user_id, .. } => Some(*user_id),
+            V2Auth::OAuth if needed => self.callers.user_of_token(&self.client, token?).await,
+            V2Auth::OAuth => None,
+        }
+    }
+
+    /// A v2 `batch`: run by the bridge when it holds a translated command, else passed on.
+    async fn batch(&self, call: &V2Call, request: Request<Incoming>, peer: SocketAddr) -> Outcome {
+        let ReadCall {
+            parts,
+            bytes,
+            decoded,
+        } = match self.read_call(request).await {
+            Ok(read) => read,
+            Err(outcome) => return outcome,
+        };
+        let pass = |reason: String| async move {
+            let mut outcome = Outcome::plain(
+                Served::PassThroughV2,
+                forward::forward_buffered(&self.client, parts, bytes, peer).await,
+            );
+            outcome.reason = Some(reason);
+            outcome
+        };
+        let decoded = match decoded {
+            Ok(d) => d,
+            Err(reason) => return pass(reason).await,
+        };
+        let Some(parsed) = crate::batch::parse(&decoded.params, &self.config.limits) else {
+            return pass(
+                "a batch the bridge leaves to v2 (no commands, over 50, nested batch)".into(),
+            )
+            .await;
+        };
+        let token = decoded.auth.as_deref();
+        if matches!(call.auth, V2Auth::OAuth) && token.is_none() {
+            return pass("no auth token".into()).await;
+        }
+        let caller = self.caller(&call.auth, token, true).await;
+        let ctx = crate::batch::run::BatchContext {
+            client: &self.client,
+            rules: &self.config.rules,
+            auth: &call.auth,
+            token,
+            caller,
+            request_id: decoded.request_id(),
+        };
+        match crate::batch::run::run(&ctx, parsed).await {
+            Ok(None) => pass("no command of the batch has a v3 rule".into()).await,
+            Ok(Some(run)) => {
+                let bytes = serde_json::to_vec(&run.answer.body).unwrap_or_default();
+                Outcome {
+                    served: Served::Translated,
+                    result: Ok(body::json_response(run.answer.status, bytes)),
+                    reason: None,
+                    upstream_requests: run.upstream_requests,
+                }
             }
+            Err(e) => Outcome::plain(Served::Translated, Err(e)),
+        }
+    }
+
+    /// A call to a method with a v3 rule: decode, plan, run; or fall back to v2.
+    async fn translated(
+        &self,
+        call: &V2Call,
+        rule: &MethodRule,
+        request: Request<Incoming>,
+        peer: SocketAddr,
+    ) -> Outcome {
+        let ReadCall {
+            parts,
+            bytes,
+            decoded,
+        } = match self.read_call(request).await {
+            Ok(read) => read,
+            Err(outcome) => return outcome,
+        };
+        let decoded = match decoded {
+            Ok(d) => d,
+            Err(reason) => return self.fall_back(rule, parts, bytes, peer, reason).await,
         };
         if !decoded.files.is_empty() {
             return self
@@ -250,21 +344,14 @@ impl Bridge {
                 .await;
         }
         let token = decoded.auth.as_deref();
-        let caller = match &call.auth {
-            V2Auth::Webhook { user_id, .. } => Some(*user_id),
-            V2Auth::OAuth => {
-                let Some(token) = token else {
-                    return self
-                        .fall_back(rule, parts, bytes, peer, "no auth token".into())
-                        .await;
-                };
-                if translate::needs_caller(rule) {
-                    self.callers.user_of_token(&self.client, token).await
-                } else {
-                    None
-                }
-            }
-        };
+        if matches!(call.auth, V2Auth::OAuth) && token.is_none() {
+            return self
+                .fall_back(rule, parts, bytes, peer, "no auth token".into())
+                .await;
+        }
+        let caller = self
+            .caller(&call.auth, token, translate::needs_caller(rule))
+            .await;
         let ctx = Context::for_rules(&self.config.rules, caller);
         let plan = match translate::plan(rule, &decoded.params, ctx) {
             Ok(plan) => plan,
