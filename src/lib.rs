@@ -24,6 +24,7 @@ pub mod logging;
 pub mod redact;
 pub mod route;
 pub mod rules;
+pub mod schema;
 pub mod server;
 pub mod service;
 pub mod tls;

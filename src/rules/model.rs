@@ -200,6 +200,7 @@ impl Field {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entity {
     pub name: String,
+    pub field_list: Option<String>,
     pub fields: Vec<Field>,
 }
 
@@ -255,6 +256,7 @@ pub enum MethodRoute {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RuleSet {
     methods: HashMap<String, MethodRoute>,
+    entities: std::collections::BTreeMap<String, Arc<Entity>>,
     pub sdk_filter_groups: bool,
     /// Error translations for every method, after the method's own.
     pub errors: Vec<ErrorRule>,
@@ -264,6 +266,29 @@ impl RuleSet {
     /// The route of a v2 method (lower-case name); `None`: no rule, pass through.
     pub fn route(&self, method: &str) -> Option<&MethodRoute> {
         self.methods.get(method)
+    }
+
+    /// Entities by name.
+    pub fn entities(&self) -> Vec<(String, Arc<Entity>)> {
+        self.entities
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    /// (entity, field-list method) for every entity whose rule names one.
+    pub fn field_list_methods(&self) -> Vec<(String, String)> {
+        self.entities
+            .iter()
+            .filter_map(|(name, e)| e.field_list.clone().map(|m| (name.clone(), m)))
+            .collect()
+    }
+
+    /// Rewrites every method route (used to refine rules with what a portal says).
+    pub fn map_routes(&mut self, f: impl Fn(&MethodRoute) -> MethodRoute) {
+        for route in self.methods.values_mut() {
+            *route = f(route);
+        }
     }
 
     /// Method names with a rule, sorted.
@@ -323,6 +348,7 @@ impl RuleSet {
         if errors.is_empty() {
             Ok(RuleSet {
                 methods,
+                entities: entities.into_iter().collect(),
                 sdk_filter_groups: raw.translation.sdk_filter_groups.unwrap_or(false),
                 errors: global_errors,
             })
@@ -415,6 +441,7 @@ fn validate_entity(
     if errors.is_empty() {
         Ok(Entity {
             name: name.to_owned(),
+            field_list: raw.field_list.clone(),
             fields,
         })
     } else {

@@ -93,6 +93,9 @@ pub struct RawErrorRule {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RawEntity {
+    /// The REST 3.0 method that lists the entity's fields with their
+    /// filterable/sortable/editable attributes (`tasks.task.field.list`).
+    pub field_list: Option<String>,
     pub fields: Vec<RawField>,
 }
 
