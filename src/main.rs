@@ -98,11 +98,15 @@ fn describe(config: &Config, file: Option<&std::path::Path>) -> String {
         out.push_str(&format!("extra CA:         {}\n", ca.display()));
     }
     out.push_str(&format!(
-        "timeouts:         connect {}, response {}, pool idle {}, header read {}, drain {}\n",
+        "timeouts:         connect {}, response {}, pool idle {}, header read {}\n",
         humantime::format_duration(config.connect_timeout),
         humantime::format_duration(config.response_timeout),
         humantime::format_duration(config.pool_idle_timeout),
         humantime::format_duration(config.header_read_timeout),
+    ));
+    out.push_str(&format!(
+        "shutdown:         pre-drain delay {}, drain {}\n",
+        humantime::format_duration(config.pre_drain_delay),
         humantime::format_duration(config.drain_timeout),
     ));
     out.push_str(&format!(
@@ -154,8 +158,8 @@ fn serve(args: &ConfigArgs) -> ExitCode {
             "b24bridge is serving"
         );
         server::shutdown_signal().await;
-        tracing::info!("shutdown signal received; draining");
-        match running.shutdown().await {
+        tracing::info!("shutdown signal received");
+        match running.stop(server::shutdown_signal()).await {
             b24bridge::listener::DrainOutcome::Complete => {
                 tracing::info!("drained; exiting");
             }
