@@ -8,6 +8,12 @@ use clap::{Args, Parser, Subcommand};
 use b24bridge::config::{self, Config};
 use b24bridge::{healthcheck, logging, server};
 
+/// musl's own allocator is slow under multi-threaded load; the static
+/// build uses mimalloc instead.
+#[cfg(target_env = "musl")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Exit status for a configuration the bridge refuses (sysexits EX_CONFIG).
 const EXIT_CONFIG: u8 = 78;
 /// Exit status for a failure while running.
