@@ -29,6 +29,9 @@ pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(50);
 pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// Under Kubernetes' default 30 s termination grace period.
 pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(20);
+/// No pause by default: a local process should stop at once. Kubernetes deployments set a
+/// few seconds so endpoint controllers forget the pod before its listener closes.
+pub const DEFAULT_PRE_DRAIN_DELAY: Duration = Duration::ZERO;
 pub const ENV_PREFIX: &str = "B24BRIDGE_";
 
 /// The configuration as written by the operator, before any check.
@@ -107,6 +110,7 @@ pub struct RawLog {
 #[serde(deny_unknown_fields, default)]
 pub struct RawShutdown {
     pub drain_timeout: String,
+    pub pre_drain_delay: String,
 }
 
 fn duration_text(d: Duration) -> String {
@@ -168,6 +172,7 @@ impl Default for RawShutdown {
     fn default() -> Self {
         RawShutdown {
             drain_timeout: duration_text(DEFAULT_DRAIN_TIMEOUT),
+            pre_drain_delay: duration_text(DEFAULT_PRE_DRAIN_DELAY),
         }
     }
 }
@@ -257,6 +262,8 @@ pub struct Config {
     pub log_level: String,
     pub drain_timeout: Duration,
     pub rules: std::sync::Arc<RuleSet>,
+    /// After SIGTERM, how long readiness answers 503 while connections are still accepted.
+    pub pre_drain_delay: Duration,
 }
 
 /// Which file, if any, the configuration is read from.
@@ -291,6 +298,16 @@ pub fn load_raw_from(file: Option<&Path>, env: Env) -> Result<RawConfig, ConfigE
     figment
         .extract::<RawConfig>()
         .map_err(|e| ConfigError::Parse(e.to_string()))
+}
+
+/// A duration where zero is meaningful (a pause that can be switched off).
+fn parse_duration_or_zero(key: &'static str, value: &str) -> Result<Duration, ConfigError> {
+    humantime::parse_duration(value).map_err(|e| ConfigError::Invalid {
+        key,
+        value: value.to_owned(),
+        problem: e.to_string(),
+        fix: "write a duration such as \"0s\", \"500ms\" or \"5s\"",
+    })
 }
 
 fn parse_duration(key: &'static str, value: &str) -> Result<Duration, ConfigError> {
@@ -365,18 +382,22 @@ pub fn parse_upstream(value: &str) -> Result<Upstream, ConfigError> {
     Ok(Upstream { scheme, authority })
 }
 
+/// Parses the `listen` address.
+pub fn parse_listen(value: &str) -> Result<SocketAddr, ConfigError> {
+    value
+        .parse::<SocketAddr>()
+        .map_err(|e| ConfigError::Invalid {
+            key: "listen",
+            value: value.to_owned(),
+            problem: e.to_string(),
+            fix: "give an address and port such as \"127.0.0.1:8080\"",
+        })
+}
+
 impl Config {
     /// Checks every value and builds the immutable configuration.
     pub fn validate(raw: &RawConfig) -> Result<Config, ConfigError> {
-        let listen = raw
-            .listen
-            .parse::<SocketAddr>()
-            .map_err(|e| ConfigError::Invalid {
-                key: "listen",
-                value: raw.listen.clone(),
-                problem: e.to_string(),
-                fix: "give an address and port such as \"127.0.0.1:8080\"",
-            })?;
+        let listen = parse_listen(&raw.listen)?;
         let upstream = match raw.upstream.as_deref() {
             Some(u) if !u.trim().is_empty() => parse_upstream(u.trim())?,
             _ => {
@@ -474,6 +495,10 @@ impl Config {
             rules: std::sync::Arc::new(
                 RuleSet::validate(&raw.rules()).map_err(ConfigError::Rules)?,
             ),
+            pre_drain_delay: parse_duration_or_zero(
+                "shutdown.pre_drain_delay",
+                &raw.shutdown.pre_drain_delay,
+            )?,
         })
     }
 }

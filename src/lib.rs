@@ -4,7 +4,8 @@
 //! path goes, [`decode`] reads v2 parameters as the PHP server does, [`forward`] passes
 //! calls through to the portal via [`upstream`], and [`service`] ties these together
 //! behind one infallible handler. [`config`] loads and validates settings; [`redact`]
-//! keeps secrets out of everything printed; [`error`] gives every failure its v2 shape.
+//! keeps secrets out of everything printed; [`error`] gives every failure its v2 shape;
+//! [`healthcheck`] is the probe containers run against the bridge itself.
 
 #![forbid(unsafe_code)]
 
@@ -18,6 +19,7 @@ pub mod execute;
 pub mod explain;
 pub mod forward;
 pub mod headers;
+pub mod healthcheck;
 pub mod identity;
 pub mod listener;
 pub mod logging;

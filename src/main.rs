@@ -6,7 +6,13 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use b24bridge::config::{self, Config};
-use b24bridge::{logging, server};
+use b24bridge::{healthcheck, logging, server};
+
+/// musl's own allocator is slow under multi-threaded load; the static
+/// build uses mimalloc instead.
+#[cfg(target_env = "musl")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Exit status for a configuration the bridge refuses (sysexits EX_CONFIG).
 const EXIT_CONFIG: u8 = 78;
@@ -38,6 +44,18 @@ enum Command {
     /// Prints the route decision with its reason and the exact REST 3.0 requests.
     /// Example: b24bridge translate tasks.task.list 'filter[>=ID]=10&select[]=TITLE&start=50'
     Translate(TranslateArgs),
+    /// Probe a running bridge: exit 0 when /healthz answers 200 in time, 1 otherwise.
+    #[command(
+        long_about = "Probe a running bridge, for container health checks (the image has \
+                  no shell or curl). Sends GET /healthz and exits 0 on a 200 answer within the \
+                  timeout; otherwise prints one line with the reason (connection refused, \
+                  status 503, timed out...) on stderr and exits 1.\n\n\
+                  Without --url the target comes from the same configuration `serve` reads \
+                  (--config, ./b24bridge.toml, B24BRIDGE_*): the `listen` address, with 0.0.0.0 \
+                  or [::] probed on loopback, over https when [tls] is set, in which case the \
+                  server must present the configured tls.cert."
+    )]
+    Healthcheck(HealthcheckArgs),
 }
 
 #[derive(Args)]
@@ -52,6 +70,19 @@ struct TranslateArgs {
     /// The calling user's id (the webhook's user).
     #[arg(long, default_value_t = 1)]
     user_id: u64,
+}
+
+#[derive(Args)]
+struct HealthcheckArgs {
+    #[command(flatten)]
+    config: ConfigArgs,
+    /// URL to probe instead of the one derived from the configuration,
+    /// e.g. http://127.0.0.1:8080/readyz.
+    #[arg(long, value_name = "URL")]
+    url: Option<String>,
+    /// Longest wait for the whole exchange (connect, TLS, answer).
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = humantime::parse_duration)]
+    timeout: std::time::Duration,
 }
 
 #[derive(Args)]
@@ -75,6 +106,58 @@ fn main() -> ExitCode {
         Command::Check(args) => check(&args),
         Command::Serve(args) => serve(&args),
         Command::Translate(args) => translate_command(&args),
+        Command::Healthcheck(args) => healthcheck(&args),
+    }
+}
+
+fn healthcheck(args: &HealthcheckArgs) -> ExitCode {
+    // Only `listen` and `tls.cert` matter here: a probe must not fail because, say, the
+    // upstream is set in an environment the probe does not share.
+    let file = config::config_file(args.config.config.as_deref());
+    let raw = match config::load_raw(file.as_deref()) {
+        Ok(raw) => raw,
+        Err(e) => {
+            eprintln!("b24bridge healthcheck: configuration error: {e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let cert = raw.tls.cert.as_deref();
+    let probe = match &args.url {
+        Some(url) => healthcheck::Probe::for_url(url, cert),
+        None => match config::parse_listen(&raw.listen) {
+            Ok(listen) => healthcheck::Probe::for_listener(listen, cert),
+            Err(e) => {
+                eprintln!("b24bridge healthcheck: configuration error: {e}");
+                return ExitCode::from(EXIT_CONFIG);
+            }
+        },
+    };
+    let probe = match probe {
+        Ok(probe) => probe,
+        Err(e) => {
+            eprintln!("b24bridge healthcheck: {e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("b24bridge healthcheck: cannot start the runtime: {e}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    match runtime.block_on(probe.run(args.timeout)) {
+        Ok(()) => {
+            println!("healthy: {} answered 200", probe.url);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("b24bridge healthcheck: {}: {e}", probe.url);
+            ExitCode::from(EXIT_FAILURE)
+        }
     }
 }
 
@@ -141,11 +224,15 @@ fn describe(config: &Config, file: Option<&std::path::Path>) -> String {
         out.push_str(&format!("extra CA:         {}\n", ca.display()));
     }
     out.push_str(&format!(
-        "timeouts:         connect {}, response {}, pool idle {}, header read {}, drain {}\n",
+        "timeouts:         connect {}, response {}, pool idle {}, header read {}\n",
         humantime::format_duration(config.connect_timeout),
         humantime::format_duration(config.response_timeout),
         humantime::format_duration(config.pool_idle_timeout),
         humantime::format_duration(config.header_read_timeout),
+    ));
+    out.push_str(&format!(
+        "shutdown:         pre-drain delay {}, drain {}\n",
+        humantime::format_duration(config.pre_drain_delay),
         humantime::format_duration(config.drain_timeout),
     ));
     out.push_str(&format!(
@@ -208,8 +295,8 @@ fn serve(args: &ConfigArgs) -> ExitCode {
             "b24bridge is serving"
         );
         server::shutdown_signal().await;
-        tracing::info!("shutdown signal received; draining");
-        match running.shutdown().await {
+        tracing::info!("shutdown signal received");
+        match running.stop(server::shutdown_signal()).await {
             b24bridge::listener::DrainOutcome::Complete => {
                 tracing::info!("drained; exiting");
             }

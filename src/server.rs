@@ -2,9 +2,11 @@
 //!
 //! The order follows what a sidecar needs: everything that can fail (TLS files, upstream
 //! client, the listening socket) is done before the first connection is accepted, and on
-//! shutdown readiness turns 503 first, then the listener closes and in-flight requests
-//! finish within `shutdown.drain_timeout`.
+//! shutdown readiness turns 503 first, the listener keeps accepting for
+//! `shutdown.pre_drain_delay`, then it closes and in-flight requests finish within
+//! `shutdown.drain_timeout`.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -50,7 +52,30 @@ impl RunningBridge {
         &self.bridge
     }
 
-    /// Drains: readiness turns 503, the listener closes, in-flight requests finish.
+    /// The whole stop sequence after a signal: readiness turns 503 while the listener keeps
+    /// accepting for `shutdown.pre_drain_delay` (cut short when `interrupt` resolves, e.g.
+    /// on a second signal), then [`RunningBridge::shutdown`].
+    pub async fn stop(self, interrupt: impl Future<Output = ()>) -> DrainOutcome {
+        self.bridge.start_draining();
+        let delay = self.bridge.config().pre_drain_delay;
+        if !delay.is_zero() {
+            tracing::info!(
+                pre_drain_delay = %humantime::format_duration(delay),
+                "readiness is 503; still accepting connections during the pre-drain delay"
+            );
+            tokio::select! {
+                () = tokio::time::sleep(delay) => {}
+                () = interrupt => tracing::info!("interrupted; skipping the rest of the pre-drain delay"),
+            }
+        }
+        tracing::info!(
+            drain_timeout = %humantime::format_duration(self.bridge.config().drain_timeout),
+            "closing the listener; draining in-flight requests"
+        );
+        self.shutdown().await
+    }
+
+    /// Drains at once: readiness turns 503, the listener closes, in-flight requests finish.
     pub async fn shutdown(self) -> DrainOutcome {
         self.bridge.start_draining();
         let _ = self.stop.send(());
