@@ -45,6 +45,7 @@ pub struct RawConfig {
     pub limits: RawLimits,
     pub log: RawLog,
     pub shutdown: RawShutdown,
+    pub schema: RawSchema,
     /// Rewrite rules per v2 method; the built-in ones come first, see `crate::rules`.
     pub methods: std::collections::BTreeMap<String, RawMethod>,
     pub entities: std::collections::BTreeMap<String, RawEntity>,
@@ -72,6 +73,14 @@ impl RawConfig {
             errors: self.errors.clone(),
         }
     }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawSchema {
+    /// `USER_ID/CODE` of a webhook the bridge may use at start-up to ask the portal which
+    /// REST 3.0 methods and field attributes it offers. Unset: the built-in knowledge.
+    pub webhook: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -127,6 +136,7 @@ impl Default for RawConfig {
             limits: RawLimits::default(),
             log: RawLog::default(),
             shutdown: RawShutdown::default(),
+            schema: RawSchema::default(),
             methods: Default::default(),
             entities: Default::default(),
             enums: Default::default(),
@@ -262,6 +272,8 @@ pub struct Config {
     pub log_level: String,
     pub drain_timeout: Duration,
     pub rules: std::sync::Arc<RuleSet>,
+    /// `/rest/api/{user}/{code}/` for learning the portal's schema at start-up.
+    pub schema_webhook: Option<String>,
     /// After SIGTERM, how long readiness answers 503 while connections are still accepted.
     pub pre_drain_delay: Duration,
 }
@@ -492,6 +504,17 @@ impl Config {
             log_format,
             log_level: raw.log.level.clone(),
             drain_timeout: parse_duration("shutdown.drain_timeout", &raw.shutdown.drain_timeout)?,
+            schema_webhook: match raw.schema.webhook.as_deref() {
+                None | Some("") => None,
+                Some(w) => Some(crate::schema::webhook_prefix(w).ok_or_else(|| {
+                    ConfigError::Invalid {
+                    key: "schema.webhook",
+                    value: crate::redact::MARKER.to_owned(),
+                    problem: "not of the form USER_ID/CODE".to_owned(),
+                    fix: "give the part of an incoming webhook URL after /rest/, e.g. \"1/abc123\"",
+                }
+                })?),
+            },
             rules: std::sync::Arc::new(
                 RuleSet::validate(&raw.rules()).map_err(ConfigError::Rules)?,
             ),

@@ -38,7 +38,7 @@ enum Command {
     /// Run the proxy until SIGTERM or SIGINT, then drain and exit.
     Serve(ConfigArgs),
     /// Load and validate the configuration, print what would run, and exit.
-    Check(ConfigArgs),
+    Check(CheckArgs),
     /// Explain how the bridge would serve one v2 call, without sending anything.
     ///
     /// Prints the route decision with its reason and the exact REST 3.0 requests.
@@ -83,6 +83,20 @@ struct HealthcheckArgs {
     /// Longest wait for the whole exchange (connect, TLS, answer).
     #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = humantime::parse_duration)]
     timeout: std::time::Duration,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    config: ConfigArgs,
+    /// Also ask the portal which REST 3.0 methods and field attributes it offers
+    /// (rest.documentation.openapi, *.field.list) and report where the rules differ.
+    #[arg(long, requires = "webhook")]
+    portal: bool,
+    /// The webhook to ask the portal with, as USER_ID/CODE (the part of the webhook URL
+    /// after /rest/). Never printed.
+    #[arg(long, value_name = "USER_ID/CODE")]
+    webhook: Option<String>,
 }
 
 #[derive(Args)]
@@ -161,18 +175,76 @@ fn healthcheck(args: &HealthcheckArgs) -> ExitCode {
     }
 }
 
-fn check(args: &ConfigArgs) -> ExitCode {
-    match load_config(args) {
-        Ok((config, file)) => {
-            print!("{}", describe(&config, file.as_deref()));
-            println!("configuration OK");
-            ExitCode::SUCCESS
-        }
+fn check(args: &CheckArgs) -> ExitCode {
+    let (config, file) = match load_config(&args.config) {
+        Ok(loaded) => loaded,
         Err(e) => {
             eprintln!("b24bridge: configuration error: {e}");
-            ExitCode::from(EXIT_CONFIG)
+            return ExitCode::from(EXIT_CONFIG);
         }
+    };
+    print!("{}", describe(&config, file.as_deref()));
+    println!("configuration OK");
+    if !args.portal {
+        return ExitCode::SUCCESS;
     }
+    let Some(prefix) = args
+        .webhook
+        .as_deref()
+        .and_then(b24bridge::schema::webhook_prefix)
+    else {
+        eprintln!("b24bridge: --webhook must be USER_ID/CODE, e.g. 1/abc123");
+        return ExitCode::from(EXIT_CONFIG);
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("b24bridge: cannot start the runtime: {e}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    runtime.block_on(async move {
+        let client = match b24bridge::upstream::UpstreamClient::new(&config) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("b24bridge: {e}");
+                return ExitCode::from(EXIT_CONFIG);
+            }
+        };
+        let schema = match b24bridge::schema::fetch(&client, &prefix, &config.rules).await {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("b24bridge: the portal could not be asked: {e}");
+                return ExitCode::from(EXIT_FAILURE);
+            }
+        };
+        let findings = b24bridge::schema::compare(&config.rules, &schema);
+        println!(
+            "portal: {} REST 3.0 methods, field lists for {} entities",
+            schema.methods.len(),
+            schema.fields.len()
+        );
+        for f in &findings {
+            let tag = match f.severity {
+                b24bridge::schema::Severity::Problem => "problem",
+                b24bridge::schema::Severity::Note => "note",
+            };
+            println!("  {tag}: {}: {}", f.key, f.message);
+        }
+        if findings
+            .iter()
+            .any(|f| f.severity == b24bridge::schema::Severity::Problem)
+        {
+            println!("the rules rely on things this portal does not offer");
+            ExitCode::from(EXIT_FAILURE)
+        } else {
+            println!("the rules match the portal");
+            ExitCode::SUCCESS
+        }
+    })
 }
 
 fn translate_command(args: &TranslateArgs) -> ExitCode {

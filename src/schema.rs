@@ -78,6 +78,16 @@ pub fn fields_from_field_list(answer: &Value) -> Vec<FieldInfo> {
         .unwrap_or_default()
 }
 
+/// `/rest/api/{user}/{code}/` from `USER/CODE`; `None` when it is not of that form.
+pub fn webhook_prefix(webhook: &str) -> Option<String> {
+    let (user, code) = webhook.trim().trim_matches('/').split_once('/')?;
+    let valid_code = !code.is_empty()
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    (user.parse::<u64>().is_ok() && valid_code).then(|| format!("/rest/api/{user}/{code}/"))
+}
+
 /// Asks the portal, through a webhook (`/rest/api/{user}/{code}/`), for its schema.
 pub async fn fetch(
     client: &UpstreamClient,

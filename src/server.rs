@@ -84,13 +84,16 @@ impl RunningBridge {
 }
 
 /// Binds the listener and starts serving in the background.
-pub async fn start(config: Config) -> Result<RunningBridge, StartupError> {
-    let config = Arc::new(config);
+pub async fn start(mut config: Config) -> Result<RunningBridge, StartupError> {
     let tls = match &config.tls {
         Some(files) => Some(tls::server_config(&files.cert, &files.key)?),
         None => None,
     };
     let client = UpstreamClient::new(&config)?;
+    if let Some(prefix) = config.schema_webhook.clone() {
+        config.rules = Arc::new(learn_schema(&client, &prefix, &config.rules).await);
+    }
+    let config = Arc::new(config);
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| StartupError::Bind {
@@ -123,6 +126,31 @@ pub async fn start(config: Config) -> Result<RunningBridge, StartupError> {
         stop,
         task,
     })
+}
+
+/// The rules narrowed to what the portal says it offers; the built-in knowledge when the
+/// portal cannot be asked.
+async fn learn_schema(
+    client: &UpstreamClient,
+    prefix: &str,
+    rules: &crate::rules::RuleSet,
+) -> crate::rules::RuleSet {
+    match crate::schema::fetch(client, prefix, rules).await {
+        Ok(schema) => {
+            for finding in crate::schema::compare(rules, &schema) {
+                tracing::info!(key = %finding.key, "portal schema: {}", finding.message);
+            }
+            tracing::info!(
+                methods = schema.methods.len(),
+                "rules refined by the portal's REST 3.0 schema"
+            );
+            crate::schema::apply(rules, &schema)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "the portal's REST 3.0 schema could not be read; using the built-in rules");
+            rules.clone()
+        }
+    }
 }
 
 /// Resolves on SIGTERM or SIGINT: both mean "drain and exit" for a sidecar.
