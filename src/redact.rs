@@ -19,26 +19,24 @@ pub fn target_for_log(path: &str, query: Option<&str>) -> String {
     out
 }
 
-/// Masks the code segment of `/rest/{uid}/{code}/...` and `/rest/api/{uid}/{code}/...`.
+/// Masks the webhook code: the segment after the first all-digit segment (the user id).
+/// This covers `/rest/{uid}/{code}/...`, `/rest/api/{uid}/{code}/...`, and the same under a
+/// wrong prefix (`/bitrix/rest/1/{code}/...`), which a misconfigured client may send.
 pub fn redact_path(path: &str) -> String {
-    let segments: Vec<&str> = path.split('/').collect();
-    // ["", "rest", uid, code, ...] or ["", "rest", "api", uid, code, ...]
-    let code_index = match segments.as_slice() {
-        ["", "rest", api, uid, _code, ..] if api.eq_ignore_ascii_case("api") && is_digits(uid) => {
-            Some(4)
-        }
-        ["", "rest", uid, _code, _, ..] if is_digits(uid) => Some(3),
-        _ => None,
-    };
-    match code_index {
-        Some(i) => segments
-            .iter()
-            .enumerate()
-            .map(|(n, s)| if n == i { MARKER } else { s })
-            .collect::<Vec<_>>()
-            .join("/"),
-        None => path.to_owned(),
-    }
+    let mut masked = false;
+    let mut after_user_id = false;
+    let segments: Vec<&str> = path
+        .split('/')
+        .map(|segment| {
+            if after_user_id && !masked && !segment.is_empty() {
+                masked = true;
+                return MARKER;
+            }
+            after_user_id = !masked && is_digits(segment);
+            segment
+        })
+        .collect();
+    segments.join("/")
 }
 
 /// Masks the values of secret parameters in a raw query string, leaving the rest as sent.
@@ -83,6 +81,11 @@ mod tests {
             "/rest/api/7/***/tasks.task.get"
         );
         assert_eq!(redact_path("/rest/tasks.task.get"), "/rest/tasks.task.get");
+        assert_eq!(redact_path("/rest/1/s3cr3t"), "/rest/1/***");
+        assert_eq!(
+            redact_path("/bitrix/rest/1/s3cr3t/x"),
+            "/bitrix/rest/1/***/x"
+        );
     }
 
     #[test]

@@ -106,7 +106,11 @@ pub fn route(path: &str) -> Route {
 
 fn v2_call(auth: V2Auth, raw_method: &str) -> Route {
     let (name, format) = split_suffix(raw_method);
-    if name.is_empty() || !name.bytes().all(is_method_byte) {
+    let starts_well = name
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphanumeric());
+    if !starts_well || !name.bytes().all(is_method_byte) {
         return Route::Malformed("the method name has characters a method name cannot have");
     }
     Route::V2(V2Call {

@@ -1,0 +1,433 @@
+//! Runs a v2 batch over translated and pass-through methods with as few upstream requests
+//! as correctness allows.
+//!
+//! Commands run in `cmd` order. Consecutive pass-through commands go to v2 together as one
+//! v2 batch; consecutive translated reads with no reference between them go to REST 3.0
+//! together as one v3 batch; a translated write runs alone (with its `Idempotency-Key`).
+//! A group is sent before any command that refers to one of its results.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use http::StatusCode;
+use serde_json::{json, Map, Value};
+
+use super::{assemble, php_query, referenced_keys, substitute, Batch, Command, Outcome};
+use crate::clock;
+use crate::error::BridgeError;
+use crate::execute::{first_request, post_json, Executor, V2Answer, V3Reply, V3Target};
+use crate::identity;
+use crate::route::{Format, V2Auth};
+use crate::rules::{MethodRoute, MethodRule, RuleSet};
+use crate::translate::{self, render, Context, Plan};
+use crate::upstream::UpstreamClient;
+
+/// Who runs the batch, and where its parts go.
+pub struct BatchContext<'a> {
+    pub client: &'a UpstreamClient,
+    pub rules: &'a RuleSet,
+    pub auth: &'a V2Auth,
+    pub token: Option<&'a str>,
+    pub caller: Option<u64>,
+    pub request_id: Option<&'a str>,
+}
+
+/// The answer and what it cost.
+pub struct BatchRun {
+    pub answer: V2Answer,
+    pub upstream_requests: usize,
+    pub translated: usize,
+}
+
+struct PendingV3 {
+    command: Command,
+    rule: Arc<MethodRule>,
+    plan: Plan,
+}
+
+struct Runner<'a> {
+    ctx: &'a BatchContext<'a>,
+    target: V3Target,
+    halt: bool,
+    results: HashMap<String, Value>,
+    outcomes: Vec<(String, Outcome)>,
+    pending_v2: Vec<Command>,
+    pending_v3: Vec<PendingV3>,
+    stopped: bool,
+    times: Vec<Value>,
+    requests: usize,
+    translated: usize,
+    /// An answer that replaces the whole batch (the portal refused the batch itself).
+    whole: Option<V2Answer>,
+}
+
+/// Runs `batch`; `None` when it has no translated command and should go to v2 untouched.
+pub async fn run(ctx: &BatchContext<'_>, batch: Batch) -> Result<Option<BatchRun>, BridgeError> {
+    let any_translated = batch.commands.iter().any(|c| {
+        c.format == Format::Json
+            && matches!(
+                ctx.rules.route(&c.method),
+                Some(MethodRoute::V3(_) | MethodRoute::Deny)
+            )
+    });
+    if !any_translated {
+        return Ok(None);
+    }
+    let started = SystemTime::now();
+    let mut runner = Runner {
+        ctx,
+        target: V3Target::new(ctx.auth, ctx.token),
+        halt: batch.halt,
+        results: HashMap::new(),
+        outcomes: Vec::new(),
+        pending_v2: Vec::new(),
+        pending_v3: Vec::new(),
+        stopped: false,
+        times: Vec::new(),
+        requests: 0,
+        translated: 0,
+        whole: None,
+    };
+    for command in batch.commands {
+        if runner.stopped {
+            break;
+        }
+        runner.add(command).await?;
+    }
+    runner.flush_v3().await?;
+    runner.flush_v2().await?;
+    let answer = match runner.whole.take() {
+        Some(answer) => answer,
+        None => {
+            let time = match render::merge_times(&runner.times) {
+                Value::Null => clock::time_block(started, SystemTime::now()),
+                t => t,
+            };
+            let mut body = Map::new();
+            body.insert(
+                "result".into(),
+                assemble(std::mem::take(&mut runner.outcomes)),
+            );
+            body.insert("time".into(), time);
+            V2Answer {
+                status: StatusCode::OK,
+                body: Value::Object(body),
+            }
+        }
+    };
+    Ok(Some(BatchRun {
+        answer,
+        upstream_requests: runner.requests,
+        translated: runner.translated,
+    }))
+}
+
+impl Runner<'_> {
+    /// Resolves the references to results the bridge already holds; true when any was.
+    fn substitute_known(&self, params: &mut Map<String, Value>) -> bool {
+        let results = &self.results;
+        substitute(params, &|key: &str| results.get(key).cloned())
+    }
+
+    async fn add(&mut self, mut command: Command) -> Result<(), BridgeError> {
+        let refs = referenced_keys(&command.params);
+        let rule = match self.ctx.rules.route(&command.method) {
+            Some(MethodRoute::V3(rule)) if command.format == Format::Json => Some(rule.clone()),
+            Some(MethodRoute::Deny) => {
+                self.flush_all().await?;
+                let error = json!({
+                    "error": "ACCESS_DENIED",
+                    "error_description": format!("b24bridge is configured to refuse {}", command.method),
+                });
+                self.record(command.key, Outcome::Failure { error });
+                return Ok(());
+            }
+            _ => None,
+        };
+        let Some(rule) = rule else {
+            return self.add_v2(command).await;
+        };
+        if refs
+            .iter()
+            .any(|k| self.pending_v2.iter().any(|c| &c.key == k))
+        {
+            self.flush_v2().await?;
+        }
+        if refs
+            .iter()
+            .any(|k| self.pending_v3.iter().any(|p| &p.command.key == k))
+        {
+            self.flush_v3().await?;
+        }
+        if self.stopped {
+            return Ok(());
+        }
+        let mut params = command.params.clone();
+        self.substitute_known(&mut params);
+        let ctx = Context::for_rules(self.ctx.rules, self.ctx.caller);
+        match translate::plan(&rule, &params, ctx) {
+            Err(why) => {
+                tracing::debug!(method = %command.method, reason = %why.0, "batch command falls back to v2");
+                self.add_v2(command).await
+            }
+            Ok(plan) => {
+                command.params = params;
+                self.flush_v2().await?;
+                if plan.is_write() {
+                    self.flush_v3().await?;
+                    if !self.stopped {
+                        self.run_one(PendingV3 {
+                            command,
+                            rule,
+                            plan,
+                        })
+                        .await?;
+                    }
+                } else {
+                    self.pending_v3.push(PendingV3 {
+                        command,
+                        rule,
+                        plan,
+                    });
+                }
+                Ok(())
+            }
+        }
+    }
+
+    async fn add_v2(&mut self, mut command: Command) -> Result<(), BridgeError> {
+        self.flush_v3().await?;
+        if self.stopped {
+            return Ok(());
+        }
+        // References to results the bridge already holds are resolved here; the rest are
+        // left for v2, which resolves them within its own batch.
+        let mut params = command.params.clone();
+        if self.substitute_known(&mut params) {
+            let method = command
+                .raw
+                .split('?')
+                .next()
+                .unwrap_or(&command.method)
+                .to_owned();
+            command.raw = format!("{method}?{}", php_query(&params));
+            command.params = params;
+        }
+        self.pending_v2.push(command);
+        Ok(())
+    }
+
+    async fn flush_all(&mut self) -> Result<(), BridgeError> {
+        self.flush_v3().await?;
+        self.flush_v2().await
+    }
+
+    fn record(&mut self, key: String, outcome: Outcome) {
+        match &outcome {
+            Outcome::Success { result, .. } => {
+                self.results.insert(key.clone(), result.clone());
+            }
+            Outcome::Failure { .. } if self.halt => self.stopped = true,
+            Outcome::Failure { .. } => {}
+        }
+        self.outcomes.push((key, outcome));
+    }
+
+    /// Sends the pending pass-through commands as one v2 batch.
+    async fn flush_v2(&mut self) -> Result<(), BridgeError> {
+        if self.pending_v2.is_empty() || self.whole.is_some() {
+            self.pending_v2.clear();
+            return Ok(());
+        }
+        let commands = std::mem::take(&mut self.pending_v2);
+        let cmd: Map<String, Value> = commands
+            .iter()
+            .map(|c| (c.key.clone(), Value::String(c.raw.clone())))
+            .collect();
+        let mut body = Map::new();
+        body.insert("halt".into(), Value::from(u8::from(self.halt)));
+        body.insert("cmd".into(), Value::Object(cmd));
+        let path = match self.ctx.auth {
+            V2Auth::Webhook { user_id, code } => format!("/rest/{user_id}/{code}/batch"),
+            V2Auth::OAuth => {
+                if let Some(token) = self.ctx.token {
+                    body.insert("auth".into(), Value::String(token.to_owned()));
+                }
+                "/rest/batch".to_owned()
+            }
+        };
+        self.requests += 1;
+        let bytes = Bytes::from(serde_json::to_vec(&Value::Object(body)).unwrap_or_default());
+        let reply = post_json(self.ctx.client, &path, bytes, None).await?;
+        let Some(batch) = reply.body.get("result").filter(|_| reply.status == 200) else {
+            // The portal refused the batch as a whole (auth, rate limit): so does the bridge.
+            self.whole = Some(V2Answer {
+                status: StatusCode::from_u16(reply.status).unwrap_or(StatusCode::BAD_GATEWAY),
+                body: reply.body,
+            });
+            self.stopped = true;
+            return Ok(());
+        };
+        if let Some(t) = reply.time() {
+            self.times.push(t.clone());
+        }
+        let part = |name: &str, key: &str| -> Option<Value> {
+            let map = batch.get(name)?;
+            match map {
+                Value::Object(m) => m.get(key).cloned(),
+                Value::Array(a) => key.parse::<usize>().ok().and_then(|i| a.get(i)).cloned(),
+                _ => None,
+            }
+        };
+        for command in commands {
+            let key = command.key;
+            if let Some(error) = part("result_error", &key) {
+                self.record(key, Outcome::Failure { error });
+            } else if let Some(result) = part("result", &key) {
+                let outcome = Outcome::Success {
+                    result,
+                    total: part("result_total", &key),
+                    next: part("result_next", &key),
+                    time: part("result_time", &key).unwrap_or(Value::Null),
+                };
+                self.record(key, outcome);
+            } else {
+                // v2 halted before this command.
+                self.stopped = true;
+            }
+            if self.stopped {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends the pending translated reads: alone, or together as one v3 batch.
+    async fn flush_v3(&mut self) -> Result<(), BridgeError> {
+        let pending = std::mem::take(&mut self.pending_v3);
+        if pending.is_empty() || self.whole.is_some() {
+            return Ok(());
+        }
+        if pending.len() == 1 {
+            for p in pending {
+                self.run_one(p).await?;
+            }
+            return Ok(());
+        }
+        let elements: Vec<Value> = pending
+            .iter()
+            .map(|p| {
+                let (method, query) = first_request(&p.rule, &p.plan);
+                json!({"method": method, "query": query})
+            })
+            .collect();
+        let mut path = format!("{}batch", self.target.prefix);
+        if let Some(token) = &self.target.token {
+            path.push_str("?auth=");
+            path.push_str(
+                &percent_encoding::utf8_percent_encode(token, percent_encoding::NON_ALPHANUMERIC)
+                    .to_string(),
+            );
+        }
+        self.requests += 1;
+        let bytes = Bytes::from(serde_json::to_vec(&Value::Array(elements)).unwrap_or_default());
+        let reply = post_json(self.ctx.client, &path, bytes, None).await?;
+        let results = reply
+            .body
+            .get("result")
+            .and_then(Value::as_array)
+            .filter(|r| reply.status == 200 && r.len() == pending.len())
+            .cloned();
+        let Some(results) = results else {
+            // A v3 batch fails as a whole; run the commands one by one so each gets its own
+            // outcome, as in v2.
+            tracing::debug!(
+                status = reply.status,
+                "v3 batch failed; running its commands one by one"
+            );
+            for p in pending {
+                if self.stopped {
+                    break;
+                }
+                self.run_one(p).await?;
+            }
+            return Ok(());
+        };
+        let time = reply.time().cloned().unwrap_or(Value::Null);
+        if !time.is_null() {
+            self.times.push(time.clone());
+        }
+        for (p, result) in pending.into_iter().zip(results) {
+            if self.stopped {
+                break;
+            }
+            let share = V3Reply {
+                status: 200,
+                body: json!({"result": result, "time": time}),
+            };
+            let mut executor = Executor::new(
+                self.ctx.client,
+                &self.target,
+                self.ctx.rules,
+                &p.rule,
+                self.ctx.caller,
+                None,
+            );
+            executor.note_time(&time);
+            let answer = executor.finish(p.plan, share).await?;
+            self.requests += executor.requests;
+            self.translated += 1;
+            self.record_answer(p.command.key, answer);
+        }
+        Ok(())
+    }
+
+    async fn run_one(&mut self, p: PendingV3) -> Result<(), BridgeError> {
+        let key = p.plan.is_write().then(|| {
+            identity::idempotency_key(
+                self.ctx.auth,
+                self.ctx.token,
+                &format!("{}#{}", p.command.method, p.command.key),
+                self.ctx.request_id,
+            )
+        });
+        let mut executor = Executor::new(
+            self.ctx.client,
+            &self.target,
+            self.ctx.rules,
+            &p.rule,
+            self.ctx.caller,
+            key,
+        );
+        let answer = executor.run(p.plan).await?;
+        self.requests += executor.requests;
+        self.translated += 1;
+        if let Some(t) = answer.body.get("time") {
+            self.times.push(t.clone());
+        }
+        self.record_answer(p.command.key, answer);
+        Ok(())
+    }
+
+    fn record_answer(&mut self, key: String, answer: V2Answer) {
+        let body = answer.body;
+        let outcome = if answer.status == StatusCode::OK && body.get("result").is_some() {
+            Outcome::Success {
+                result: body.get("result").cloned().unwrap_or(Value::Null),
+                total: body.get("total").cloned(),
+                next: body.get("next").cloned(),
+                time: body.get("time").cloned().unwrap_or(Value::Null),
+            }
+        } else {
+            Outcome::Failure {
+                error: json!({
+                    "error": body.get("error").cloned().unwrap_or(Value::String("ERROR_UNEXPECTED_ANSWER".into())),
+                    "error_description": body.get("error_description").cloned().unwrap_or(Value::String(String::new())),
+                }),
+            }
+        };
+        self.record(key, outcome);
+    }
+}

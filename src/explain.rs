@@ -1,0 +1,98 @@
+//! `b24bridge translate`: how one v2 call would be served, in words and requests.
+
+use serde_json::Value;
+
+use crate::decode::{self, DecodeLimits};
+use crate::route::{split_suffix, Format};
+use crate::rules::{MethodRoute, RuleSet};
+use crate::translate::{self, Context};
+
+/// Explains a call. `params` is a JSON object or a query string.
+pub fn explain(
+    rules: &RuleSet,
+    method: &str,
+    params: Option<&str>,
+    user_id: u64,
+) -> Result<String, String> {
+    let (name, format) = split_suffix(method.trim());
+    let name = name.to_ascii_lowercase();
+    let limits = DecodeLimits::default();
+    let params_text = params.unwrap_or("").trim();
+    let decoded = if params_text.starts_with('{') || params_text.starts_with('[') {
+        decode::decode_request(
+            None,
+            Some("application/json"),
+            params_text.as_bytes(),
+            &limits,
+        )
+    } else {
+        decode::decode_request(Some(params_text), None, b"", &limits)
+    }
+    .map_err(|e| format!("the parameters cannot be read: {e}"))?;
+
+    let mut out = format!("method:     {name}\n");
+    out.push_str(&format!(
+        "parameters: {}\n",
+        serde_json::to_string(&Value::Object(decoded.params.clone())).unwrap_or_default()
+    ));
+    let rule = match rules.route(&name) {
+        None => {
+            out.push_str("route:      v2, passed through untouched (no rule for this method)\n");
+            return Ok(out);
+        }
+        Some(MethodRoute::V2) => {
+            out.push_str(
+                "route:      v2, passed through untouched (its rule says mode = \"v2\")\n",
+            );
+            return Ok(out);
+        }
+        Some(MethodRoute::Deny) => {
+            out.push_str(
+                "route:      denied: answered 403 ACCESS_DENIED (its rule says mode = \"deny\")\n",
+            );
+            return Ok(out);
+        }
+        Some(MethodRoute::V3(rule)) => rule,
+    };
+    if format == Format::Xml {
+        out.push_str(
+            "route:      v2, passed through untouched (XML output is rendered by v2 only)\n",
+        );
+        return Ok(out);
+    }
+    let ctx = Context::for_rules(rules, Some(user_id));
+    match translate::plan(rule, &decoded.params, ctx) {
+        Err(why) => {
+            let action = match rule.fallback {
+                crate::rules::Fallback::V2 => {
+                    "the call is passed through to v2 unchanged (fallback = \"v2\")"
+                }
+                crate::rules::Fallback::Error => {
+                    "the call is refused with 400 INVALID_ARG_VALUE (fallback = \"error\")"
+                }
+            };
+            out.push_str(&format!("route:      fallback: REST 3.0 cannot express this call: {}\n            {action}\n", why.0));
+        }
+        Ok(plan) => {
+            out.push_str(&format!(
+                "route:      v3, served by REST 3.0 (rule kind {:?}, entity {})\n",
+                rule.kind, rule.entity.name
+            ));
+            out.push_str("requests:\n");
+            for (i, (method, body, note)) in
+                translate::describe(rule, &plan).into_iter().enumerate()
+            {
+                let pretty = serde_json::to_string_pretty(&body).unwrap_or_default();
+                out.push_str(&format!(
+                    "  {}. POST /rest/api/{{user_id}}/{{code}}/{method}\n",
+                    i + 1
+                ));
+                for line in pretty.lines() {
+                    out.push_str(&format!("     {line}\n"));
+                }
+                out.push_str(&format!("     ({note})\n"));
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,149 @@
+//! Rules as written in TOML, before any check. Every field is optional so that a user's
+//! table can override a single key of a built-in rule.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The rule tables of the configuration.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawRules {
+    /// Per-method rules, keyed by the v2 method name (`"tasks.task.get"`).
+    pub methods: BTreeMap<String, RawMethod>,
+    /// Field tables, keyed by entity name (`task`).
+    pub entities: BTreeMap<String, RawEntity>,
+    /// Value tables for `type = "enum"` fields: pairs of `[v2 value, v3 value]`.
+    pub enums: BTreeMap<String, Vec<[String; 2]>>,
+    /// Settings that apply to every translated method.
+    pub translation: RawTranslation,
+    /// Error translations tried after a method's own `errors`.
+    pub errors: Vec<RawErrorRule>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawTranslation {
+    /// Allow `{"negative": true, ...}` and `{"logic": "and", ...}` v3 filter groups, which
+    /// only Bitrix's JS SDK documents. Off: such v2 filters go to v2 instead.
+    pub sdk_filter_groups: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawMethod {
+    /// `v3` (translate), `v2` (pass through) or `deny` (refuse).
+    pub mode: Option<String>,
+    /// `get`, `list`, `add`, `update` or `delete`.
+    pub kind: Option<String>,
+    pub entity: Option<String>,
+    pub v3_method: Option<String>,
+    /// The id parameter: `{ v2 = "taskId", v3 = "id" }`.
+    pub id_param: Option<RawParam>,
+    /// A v2 parameter that becomes an `=` condition of the v3 filter:
+    /// `{ v2 = "taskId", v3 = "taskId" }`.
+    pub parent_param: Option<RawParam>,
+    /// Key wrapping the v2 result (`task`, `tasks`); absent: the bare value.
+    pub wrap: Option<String>,
+    /// What happens to a call v3 cannot express: `v2` (pass through) or `error`.
+    pub fallback: Option<String>,
+    /// How a list's `total` is obtained: `exact` (counted) or `none` (always 0).
+    pub total: Option<String>,
+    pub page_size: Option<u64>,
+    /// Rows per counting request when `total = "exact"`.
+    pub count_page_size: Option<u64>,
+    /// v3 order used when the v2 call sends none: pairs `[v3 field, "ASC"|"DESC"]`.
+    pub default_order: Option<Vec<[String; 2]>>,
+    /// On v3 "entity not found": `empty_result` (`200 {"result": []}`) or `error`.
+    pub not_found: Option<String>,
+    /// The v2 result of a successful call that returns no entity (delete).
+    pub success: Option<serde_json::Value>,
+    /// A v3 field filled with the caller's user id when the v2 call does not set it.
+    pub fill_from_caller: Option<String>,
+    /// v3 method that re-reads the entity after a write, to answer with all its fields.
+    pub reread_with: Option<String>,
+    /// v2 parameters that v3 cannot express: when present and not empty, the call goes
+    /// to the fallback.
+    pub unsupported_params: Option<Vec<String>>,
+    /// Error translations, tried in order before the generic ones.
+    pub errors: Option<Vec<RawErrorRule>>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawParam {
+    pub v2: String,
+    pub v3: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawErrorRule {
+    /// The v3 error code to match (full, e.g. `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`).
+    pub v3: String,
+    /// Only when a `validation[].field` equals this.
+    pub field: Option<String>,
+    /// `empty_result` to answer `200 {"result": []}` instead of an error.
+    pub answer: Option<String>,
+    pub code: Option<String>,
+    pub description: Option<String>,
+    pub status: Option<u16>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawEntity {
+    /// The REST 3.0 method that lists the entity's fields with their
+    /// filterable/sortable/editable attributes (`tasks.task.field.list`).
+    pub field_list: Option<String>,
+    pub fields: Vec<RawField>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawField {
+    /// The v2 request name (`select`, `filter`, `order`, `fields`), upper case.
+    pub v2: Option<String>,
+    /// The key in the v2 answer.
+    pub key: String,
+    /// The v3 field the value comes from; absent for values v3 cannot supply.
+    pub v3: Option<String>,
+    /// The value converter.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// v3 `select` entries this field needs (default: the `v3` field).
+    pub select: Option<Vec<String>>,
+    /// When the key appears: `selected` (default), `always`, `single` (get and write
+    /// answers, not lists).
+    pub emit: Option<String>,
+    /// Emit only when this other v2 name is selected (related objects).
+    pub with: Option<String>,
+    /// Part of the v2 default select (no `select`, or `*`). Default true when `v2` is set.
+    pub default: Option<bool>,
+    pub filterable: Option<bool>,
+    pub sortable: Option<bool>,
+    pub writable: Option<bool>,
+    /// Must be present in the v2 `fields` of a create; without it v2 answers its own error.
+    pub required: Option<bool>,
+    /// Writable on create only (v3 refuses it in updates).
+    pub create_only: Option<bool>,
+    /// v2 names accepted in `order` for this field (default: its v2 name when sortable).
+    pub sort_as: Option<Vec<String>>,
+    /// A v3 value that means "no value" and reads as v2 null (`mark = "none"`).
+    pub v3_null: Option<String>,
+    /// The v2 value when v3 has null.
+    pub null_as: Option<serde_json::Value>,
+    /// The v2 value of a `constant` field, or the neutral value of parts v3 lacks.
+    pub value: Option<serde_json::Value>,
+    /// The enum table for `type = "enum"`.
+    #[serde(rename = "enum")]
+    pub enum_table: Option<String>,
+    /// `user` objects: the profile link pattern with `{id}`.
+    pub link: Option<String>,
+    /// `user`/`group` objects: the icon when v3 has no image.
+    pub icon_default: Option<String>,
+    /// `flags`: pairs `[v2 key, v3 key]`; an empty v3 key means always false.
+    pub map: Option<Vec<[String; 2]>>,
+    /// `se_parameter`: pairs `[CODE, v3 boolean field]`.
+    pub codes: Option<Vec<[String; 2]>>,
+}

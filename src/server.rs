@@ -1,0 +1,177 @@
+//! Start-up and shutdown of a bridge: bind, serve, drain.
+//!
+//! The order follows what a sidecar needs: everything that can fail (TLS files, upstream
+//! client, the listening socket) is done before the first connection is accepted, and on
+//! shutdown readiness turns 503 first, the listener keeps accepting for
+//! `shutdown.pre_drain_delay`, then it closes and in-flight requests finish within
+//! `shutdown.drain_timeout`.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::config::{Config, ConfigError};
+use crate::listener::{self, DrainOutcome, ServeOptions};
+use crate::service::Bridge;
+use crate::tls::{self, TlsSetupError};
+use crate::upstream::UpstreamClient;
+
+/// Why the bridge could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Tls(#[from] TlsSetupError),
+    #[error("cannot listen on {addr}: {source}. Fix: choose a free address with `listen` or B24BRIDGE_LISTEN")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// A bridge that is accepting connections.
+pub struct RunningBridge {
+    local_addr: SocketAddr,
+    bridge: Arc<Bridge>,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<DrainOutcome>,
+}
+
+impl RunningBridge {
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    pub fn bridge(&self) -> &Arc<Bridge> {
+        &self.bridge
+    }
+
+    /// The whole stop sequence after a signal: readiness turns 503 while the listener keeps
+    /// accepting for `shutdown.pre_drain_delay` (cut short when `interrupt` resolves, e.g.
+    /// on a second signal), then [`RunningBridge::shutdown`].
+    pub async fn stop(self, interrupt: impl Future<Output = ()>) -> DrainOutcome {
+        self.bridge.start_draining();
+        let delay = self.bridge.config().pre_drain_delay;
+        if !delay.is_zero() {
+            tracing::info!(
+                pre_drain_delay = %humantime::format_duration(delay),
+                "readiness is 503; still accepting connections during the pre-drain delay"
+            );
+            tokio::select! {
+                () = tokio::time::sleep(delay) => {}
+                () = interrupt => tracing::info!("interrupted; skipping the rest of the pre-drain delay"),
+            }
+        }
+        tracing::info!(
+            drain_timeout = %humantime::format_duration(self.bridge.config().drain_timeout),
+            "closing the listener; draining in-flight requests"
+        );
+        self.shutdown().await
+    }
+
+    /// Drains at once: readiness turns 503, the listener closes, in-flight requests finish.
+    pub async fn shutdown(self) -> DrainOutcome {
+        self.bridge.start_draining();
+        let _ = self.stop.send(());
+        self.task.await.unwrap_or(DrainOutcome::TimedOut)
+    }
+}
+
+/// Binds the listener and starts serving in the background.
+pub async fn start(mut config: Config) -> Result<RunningBridge, StartupError> {
+    let tls = match &config.tls {
+        Some(files) => Some(tls::server_config(&files.cert, &files.key)?),
+        None => None,
+    };
+    let client = UpstreamClient::new(&config)?;
+    if let Some(prefix) = config.schema_webhook.clone() {
+        config.rules = Arc::new(learn_schema(&client, &prefix, &config.rules).await);
+    }
+    let config = Arc::new(config);
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| StartupError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    let local_addr = listener.local_addr().map_err(|source| StartupError::Bind {
+        addr: config.listen,
+        source,
+    })?;
+    let options = ServeOptions {
+        tls,
+        header_read_timeout: config.header_read_timeout,
+        drain_timeout: config.drain_timeout,
+    };
+    let bridge = Arc::new(Bridge::new(config, client));
+    let (stop, stopped) = oneshot::channel::<()>();
+    let handler_bridge = bridge.clone();
+    let task = tokio::spawn(listener::serve(
+        listener,
+        options,
+        move |req, peer| handler_bridge.clone().handle(req, peer),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    Ok(RunningBridge {
+        local_addr,
+        bridge,
+        stop,
+        task,
+    })
+}
+
+/// The rules narrowed to what the portal says it offers; the built-in knowledge when the
+/// portal cannot be asked.
+async fn learn_schema(
+    client: &UpstreamClient,
+    prefix: &str,
+    rules: &crate::rules::RuleSet,
+) -> crate::rules::RuleSet {
+    match crate::schema::fetch(client, prefix, rules).await {
+        Ok(schema) => {
+            for finding in crate::schema::compare(rules, &schema) {
+                tracing::info!(key = %finding.key, "portal schema: {}", finding.message);
+            }
+            tracing::info!(
+                methods = schema.methods.len(),
+                "rules refined by the portal's REST 3.0 schema"
+            );
+            crate::schema::apply(rules, &schema)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "the portal's REST 3.0 schema could not be read; using the built-in rules");
+            rules.clone()
+        }
+    }
+}
+
+/// Resolves on SIGTERM or SIGINT: both mean "drain and exit" for a sidecar.
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

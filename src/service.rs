@@ -1,0 +1,430 @@
+//! The bridge's request handler: infallible at its boundary.
+//!
+//! [`Bridge::handle`] never fails: it routes the request, runs it, turns any
+//! [`BridgeError`] into the v2 error body and status, and writes one access-log line.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use http::{Method, Request, Response, StatusCode};
+use hyper::body::Incoming;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Limited};
+
+use crate::body::{self, Body};
+use crate::config::Config;
+use crate::decode::{self, DecodeError};
+use crate::error::BridgeError;
+use crate::execute::{Executor, V3Target};
+use crate::forward;
+use crate::identity::{self, CallerCache};
+use crate::redact;
+use crate::route::{self, Format, Route, V2Auth, V2Call};
+use crate::rules::{Fallback, MethodRoute, MethodRule};
+use crate::translate::{self, Context};
+use crate::upstream::UpstreamClient;
+
+/// How long `/readyz` waits for a TCP connection to the portal.
+const READINESS_CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Shared state of a running bridge.
+pub struct Bridge {
+    config: Arc<Config>,
+    client: UpstreamClient,
+    draining: AtomicBool,
+    callers: CallerCache,
+}
+
+/// What the access log records about how a request was served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Served {
+    Local,
+    PassThroughV2,
+    PassThroughV3,
+    /// Translated and served by REST 3.0.
+    Translated,
+    /// A translated method whose call v3 cannot express, sent to v2.
+    FellBack,
+    Rejected,
+}
+
+impl Served {
+    fn as_str(self) -> &'static str {
+        match self {
+            Served::Local => "local",
+            Served::PassThroughV2 => "v2",
+            Served::PassThroughV3 => "v3-direct",
+            Served::Translated => "v3",
+            Served::FellBack => "v2-fallback",
+            Served::Rejected => "rejected",
+        }
+    }
+}
+
+/// A call's body, read and decoded (or why it could not be decoded).
+struct ReadCall {
+    parts: http::request::Parts,
+    bytes: Bytes,
+    decoded: Result<decode::V2Request, String>,
+}
+
+/// How a request was served, with details for the access log.
+struct Outcome {
+    served: Served,
+    result: Result<Response<Body>, BridgeError>,
+    /// Why a translated method went to v2.
+    reason: Option<String>,
+    /// Upstream requests a translated call cost.
+    upstream_requests: usize,
+}
+
+impl Outcome {
+    fn plain(served: Served, result: Result<Response<Body>, BridgeError>) -> Self {
+        Outcome {
+            served,
+            result,
+            reason: None,
+            upstream_requests: 0,
+        }
+    }
+}
+
+impl Bridge {
+    pub fn new(config: Arc<Config>, client: UpstreamClient) -> Self {
+        Bridge {
+            config,
+            client,
+            draining: AtomicBool::new(false),
+            callers: CallerCache::default(),
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// From now on `/readyz` answers 503 so load balancers stop sending traffic.
+    pub fn start_draining(&self) {
+        self.draining.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::SeqCst)
+    }
+
+    /// Serves one request. Never fails: errors become v2 error answers.
+    pub async fn handle(
+        self: Arc<Self>,
+        request: Request<Incoming>,
+        peer: SocketAddr,
+    ) -> Response<Body> {
+        let started = Instant::now();
+        let log_target = redact::target_for_log(request.uri().path(), request.uri().query());
+        let http_method = request.method().clone();
+        // An absolute-form target ("GET http://host/...") asks for a forward proxy: refused.
+        let route = if request.uri().authority().is_some() {
+            Route::Outside
+        } else {
+            route::route(request.uri().path())
+        };
+        let v2_method = match &route {
+            Route::V2(call) => call.method.clone(),
+            _ => String::new(),
+        };
+        let outcome = self.dispatch(route, request, peer).await;
+        let served = outcome.served;
+        let response = match outcome.result {
+            Ok(response) => response,
+            Err(error) => {
+                tracing::debug!(error = %error, "request failed");
+                error_response(&error)
+            }
+        };
+        tracing::info!(
+            target: "b24bridge::access",
+            http_method = %http_method,
+            path = %log_target,
+            method = %v2_method,
+            route = served.as_str(),
+            fallback_reason = outcome.reason.as_deref().unwrap_or(""),
+            v3_requests = outcome.upstream_requests,
+            status = response.status().as_u16(),
+            latency_us = started.elapsed().as_micros() as u64,
+            "request"
+        );
+        response
+    }
+
+    async fn dispatch(
+        &self,
+        route: Route,
+        request: Request<Incoming>,
+        peer: SocketAddr,
+    ) -> Outcome {
+        let max_body = self.config.limits.max_body_bytes;
+        match route {
+            Route::Health if request.method() == Method::GET => {
+                Outcome::plain(Served::Local, Ok(status_json(StatusCode::OK, "ok")))
+            }
+            Route::Ready if request.method() == Method::GET => {
+                Outcome::plain(Served::Local, Ok(self.readiness().await))
+            }
+            Route::Health | Route::Ready | Route::Outside => {
+                Outcome::plain(Served::Rejected, Err(BridgeError::OutsideRest))
+            }
+            Route::Malformed(why) => {
+                Outcome::plain(Served::Rejected, Err(BridgeError::MalformedPath(why)))
+            }
+            Route::V3 => Outcome::plain(
+                Served::PassThroughV3,
+                forward::forward(&self.client, request, peer, max_body).await,
+            ),
+            Route::V2(call) if call.method == "batch" && call.format == Format::Json => {
+                self.batch(&call, request, peer).await
+            }
+            Route::V2(call) => match self.config.rules.route(&call.method) {
+                Some(MethodRoute::V3(rule)) if call.format == Format::Json => {
+                    self.translated(&call, rule, request, peer).await
+                }
+                Some(MethodRoute::Deny) => Outcome::plain(
+                    Served::Rejected,
+                    Err(BridgeError::Denied(call.method.clone())),
+                ),
+                // No rule, mode = "v2", or XML output (only v2 renders XML).
+                _ => Outcome::plain(
+                    Served::PassThroughV2,
+                    forward::forward(&self.client, request, peer, max_body).await,
+                ),
+            },
+        }
+    }
+
+    /// A call to a method with a v3 rule: decode, plan, run; or fall back to v2.
+    /// Reads and decodes the body of a call the bridge serves itself. `Err` carries the
+    /// finished outcome: a limit error, or `Ok(None)`-like fallback handled by the caller.
+    async fn read_call(&self, request: Request<Incoming>) -> Result<ReadCall, Outcome> {
+        let limits = self.config.limits;
+        if let Err(e) = forward::check_declared_length(&request, limits.max_body_bytes) {
+            return Err(Outcome::plain(Served::Rejected, Err(e)));
+        }
+        let (parts, incoming) = request.into_parts();
+        let bytes: Bytes = match Limited::new(incoming, limits.max_body_bytes)
+            .collect()
+            .await
+        {
+            Ok(collected) => collected.to_bytes(),
+            Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+                return Err(Outcome::plain(
+                    Served::Rejected,
+                    Err(BridgeError::BodyTooLarge {
+                        limit: limits.max_body_bytes,
+                    }),
+                ))
+            }
+            Err(e) => {
+                return Err(Outcome::plain(
+                    Served::Rejected,
+                    Err(BridgeError::ClientBody(e.to_string())),
+                ))
+            }
+        };
+        let content_type = parts
+            .headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
+        let decoded = match decode::decode_request(parts.uri.query(), content_type, &bytes, &limits)
+        {
+            Ok(decoded) => Ok(decoded),
+            Err(
+                e @ (DecodeError::BodyTooLarge { .. }
+                | DecodeError::TooManyVariables { .. }
+                | DecodeError::TooDeep { .. }),
+            ) => return Err(Outcome::plain(Served::Rejected, Err(e.into()))),
+            // The v2 server reads broken bodies its own way: let it answer.
+            Err(e) => Err(format!("body not decodable: {e}")),
+        };
+        Ok(ReadCall {
+            parts,
+            bytes,
+            decoded,
+        })
+    }
+
+    /// The caller's user id: the webhook's, or the OAuth token's when `needed`.
+    async fn caller(&self, auth: &V2Auth, token: Option<&str>, needed: bool) -> Option<u64> {
+        match auth {
+            V2Auth::Webhook { user_id, .. } => Some(*user_id),
+            V2Auth::OAuth if needed => self.callers.user_of_token(&self.client, token?).await,
+            V2Auth::OAuth => None,
+        }
+    }
+
+    /// A v2 `batch`: run by the bridge when it holds a translated command, else passed on.
+    async fn batch(&self, call: &V2Call, request: Request<Incoming>, peer: SocketAddr) -> Outcome {
+        let ReadCall {
+            parts,
+            bytes,
+            decoded,
+        } = match self.read_call(request).await {
+            Ok(read) => read,
+            Err(outcome) => return outcome,
+        };
+        let pass = |reason: String| async move {
+            let mut outcome = Outcome::plain(
+                Served::PassThroughV2,
+                forward::forward_buffered(&self.client, parts, bytes, peer).await,
+            );
+            outcome.reason = Some(reason);
+            outcome
+        };
+        let decoded = match decoded {
+            Ok(d) => d,
+            Err(reason) => return pass(reason).await,
+        };
+        let Some(parsed) = crate::batch::parse(&decoded.params, &self.config.limits) else {
+            return pass(
+                "a batch the bridge leaves to v2 (no commands, over 50, nested batch)".into(),
+            )
+            .await;
+        };
+        let token = decoded.auth.as_deref();
+        if matches!(call.auth, V2Auth::OAuth) && token.is_none() {
+            return pass("no auth token".into()).await;
+        }
+        let caller = self.caller(&call.auth, token, true).await;
+        let ctx = crate::batch::run::BatchContext {
+            client: &self.client,
+            rules: &self.config.rules,
+            auth: &call.auth,
+            token,
+            caller,
+            request_id: decoded.request_id(),
+        };
+        match crate::batch::run::run(&ctx, parsed).await {
+            Ok(None) => pass("no command of the batch has a v3 rule".into()).await,
+            Ok(Some(run)) => {
+                let bytes = serde_json::to_vec(&run.answer.body).unwrap_or_default();
+                Outcome {
+                    served: Served::Translated,
+                    result: Ok(body::json_response(run.answer.status, bytes)),
+                    reason: None,
+                    upstream_requests: run.upstream_requests,
+                }
+            }
+            Err(e) => Outcome::plain(Served::Translated, Err(e)),
+        }
+    }
+
+    /// A call to a method with a v3 rule: decode, plan, run; or fall back to v2.
+    async fn translated(
+        &self,
+        call: &V2Call,
+        rule: &MethodRule,
+        request: Request<Incoming>,
+        peer: SocketAddr,
+    ) -> Outcome {
+        let ReadCall {
+            parts,
+            bytes,
+            decoded,
+        } = match self.read_call(request).await {
+            Ok(read) => read,
+            Err(outcome) => return outcome,
+        };
+        let decoded = match decoded {
+            Ok(d) => d,
+            Err(reason) => return self.fall_back(rule, parts, bytes, peer, reason).await,
+        };
+        if !decoded.files.is_empty() {
+            return self
+                .fall_back(rule, parts, bytes, peer, "the call uploads files".into())
+                .await;
+        }
+        let token = decoded.auth.as_deref();
+        if matches!(call.auth, V2Auth::OAuth) && token.is_none() {
+            return self
+                .fall_back(rule, parts, bytes, peer, "no auth token".into())
+                .await;
+        }
+        let caller = self
+            .caller(&call.auth, token, translate::needs_caller(rule))
+            .await;
+        let ctx = Context::for_rules(&self.config.rules, caller);
+        let plan = match translate::plan(rule, &decoded.params, ctx) {
+            Ok(plan) => plan,
+            Err(why) => return self.fall_back(rule, parts, bytes, peer, why.0).await,
+        };
+        let key = plan.is_write().then(|| {
+            identity::idempotency_key(&call.auth, token, &call.method, decoded.request_id())
+        });
+        let target = V3Target::new(&call.auth, token);
+        let mut executor =
+            Executor::new(&self.client, &target, &self.config.rules, rule, caller, key);
+        let result = executor.run(plan).await.map(|answer| {
+            let bytes = serde_json::to_vec(&answer.body).unwrap_or_default();
+            body::json_response(answer.status, bytes)
+        });
+        Outcome {
+            served: Served::Translated,
+            result,
+            reason: None,
+            upstream_requests: executor.requests,
+        }
+    }
+
+    async fn fall_back(
+        &self,
+        rule: &MethodRule,
+        parts: http::request::Parts,
+        bytes: Bytes,
+        peer: SocketAddr,
+        reason: String,
+    ) -> Outcome {
+        let result = match rule.fallback {
+            Fallback::V2 => forward::forward_buffered(&self.client, parts, bytes, peer).await,
+            Fallback::Error => Err(BridgeError::Unexpressible(reason.clone())),
+        };
+        Outcome {
+            served: Served::FellBack,
+            result,
+            reason: Some(reason),
+            upstream_requests: 1,
+        }
+    }
+
+    /// Ready when not draining and the portal accepts a TCP connection.
+    async fn readiness(&self) -> Response<Body> {
+        if self.is_draining() {
+            return status_json(StatusCode::SERVICE_UNAVAILABLE, "draining");
+        }
+        let (host, port) = self.client.upstream().host_port();
+        let connect = tokio::net::TcpStream::connect((host.as_str(), port));
+        match tokio::time::timeout(READINESS_CONNECT_TIMEOUT, connect).await {
+            Ok(Ok(_)) => status_json(StatusCode::OK, "ready"),
+            Ok(Err(_)) | Err(_) => {
+                status_json(StatusCode::SERVICE_UNAVAILABLE, "upstream unreachable")
+            }
+        }
+    }
+}
+
+fn status_json(status: StatusCode, text: &str) -> Response<Body> {
+    let bytes = serde_json::to_vec(&serde_json::json!({ "status": text })).unwrap_or_default();
+    body::json_response(status, bytes)
+}
+
+/// The v2 error answer for a failed request. A body-limit failure also closes the
+/// connection, since the unread rest of the body would otherwise be taken for the next request.
+pub fn error_response(error: &BridgeError) -> Response<Body> {
+    let mut response = body::json_response(error.status(), error.to_v2_body());
+    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        response.headers_mut().insert(
+            http::header::CONNECTION,
+            http::HeaderValue::from_static("close"),
+        );
+    }
+    response
+}

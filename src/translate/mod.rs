@@ -1,0 +1,365 @@
+//! Pure translation of a v2 call into REST 3.0 requests, and of the answers back.
+//!
+//! Nothing here does I/O: [`plan`] turns a method rule and the decoded v2 parameters into a
+//! [`Plan`] (the v3 requests to send and how to render their answers), and the `render`
+//! and `errors` modules turn v3 answers into v2 ones. The executor in `crate::execute`
+//! sends the requests. Where a call cannot be expressed exactly, planning answers
+//! [`Unexpressible`] and the caller applies the rule's fallback.
+//!
+//! - `filter`: `{">=ID": 5}` → `[["id", ">=", 5]]`
+//! - `select`: `["ID", "TITLE"]` → `["id", "title"]` and the shape of the v2 answer
+//! - `order`: `{"ID": "desc"}` → `{"id": "DESC"}`
+//! - `write`: `{"TITLE": "x"}` → `{"title": "x"}`
+//! - `convert`: value converters (`"412"` ↔ `412`, `"Y"` ↔ `true`, `"2"` ↔ `"pending"`)
+
+pub mod convert;
+pub mod errors;
+pub mod filter;
+pub mod order;
+pub mod render;
+pub mod select;
+pub mod write;
+
+use serde_json::{json, Map, Value};
+
+pub use filter::Unexpressible;
+use select::{Render, Shape};
+
+use crate::rules::{Converter, Kind, MethodRule, RuleSet};
+
+/// Who calls, as far as translation needs to know.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Context {
+    /// The calling user's id: the webhook's user, or the OAuth token's once learned.
+    pub caller: Option<u64>,
+    /// Allow SDK-documented filter groups (`logic: "and"`).
+    pub sdk_filter_groups: bool,
+}
+
+impl Context {
+    pub fn for_rules(rules: &RuleSet, caller: Option<u64>) -> Self {
+        Context {
+            caller,
+            sdk_filter_groups: rules.sdk_filter_groups,
+        }
+    }
+}
+
+/// The re-read after a write, which rebuilds v2's full entity answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reread {
+    pub method: String,
+    pub select: Vec<String>,
+    pub shape: Shape,
+}
+
+/// The v3 requests a v2 call becomes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Plan {
+    Get {
+        request: Map<String, Value>,
+        shape: Shape,
+    },
+    List {
+        /// The page request without `pagination`, which the executor adds.
+        request: Map<String, Value>,
+        shape: Shape,
+        /// v2 `start`; `None` for `start=-1` (no count, no `next`).
+        start: Option<u64>,
+    },
+    Add {
+        request: Map<String, Value>,
+        reread: Option<Reread>,
+    },
+    Update {
+        request: Map<String, Value>,
+        id: i64,
+        reread: Option<Reread>,
+    },
+    Delete {
+        request: Map<String, Value>,
+    },
+}
+
+impl Plan {
+    /// True for calls that change data: they carry an `Idempotency-Key`.
+    pub fn is_write(&self) -> bool {
+        matches!(
+            self,
+            Plan::Add { .. } | Plan::Update { .. } | Plan::Delete { .. }
+        )
+    }
+
+    /// The first v3 request body, for display.
+    pub fn first_request(&self) -> &Map<String, Value> {
+        match self {
+            Plan::Get { request, .. }
+            | Plan::List { request, .. }
+            | Plan::Add { request, .. }
+            | Plan::Update { request, .. }
+            | Plan::Delete { request } => request,
+        }
+    }
+}
+
+/// The page request of a list: one row more than a page tells whether a next page exists;
+/// `start = None` (v2 `start=-1`) asks exactly one page.
+pub fn page_request(
+    request: &Map<String, Value>,
+    start: Option<u64>,
+    page_size: usize,
+) -> Map<String, Value> {
+    let mut r = request.clone();
+    let limit = page_size as u64 + u64::from(start.is_some());
+    r.insert(
+        "pagination".into(),
+        json!({"offset": start.unwrap_or(0), "limit": limit}),
+    );
+    r
+}
+
+/// The counting request of a list: ids only, from `offset`, `limit` rows.
+pub fn count_request(
+    request: &Map<String, Value>,
+    offset: u64,
+    limit: usize,
+) -> Map<String, Value> {
+    let mut r = request.clone();
+    r.insert("select".into(), json!(["id"]));
+    r.remove("order");
+    r.insert(
+        "pagination".into(),
+        json!({"offset": offset, "limit": limit}),
+    );
+    r
+}
+
+/// The requests a plan sends first, as (v3 method, body, note), for `b24bridge translate`.
+pub fn describe(rule: &MethodRule, plan: &Plan) -> Vec<(String, Value, String)> {
+    let m = rule.v3_method.clone();
+    match plan {
+        Plan::Get { request, .. } => {
+            vec![(m, Value::Object(request.clone()), "one request".into())]
+        }
+        Plan::List { request, start, .. } => {
+            let mut out = vec![(
+                m.clone(),
+                Value::Object(page_request(request, *start, rule.page_size)),
+                "the page, with one extra row to know whether `next` exists".into(),
+            )];
+            if let Some(start) = start {
+                if rule.total == crate::rules::Total::Exact {
+                    out.push((
+                        m,
+                        Value::Object(count_request(request, start + rule.page_size as u64 + 1, rule.count_page_size)),
+                        format!(
+                            "only when the page is full: counts the rest for `total`, {} ids per request until a short page",
+                            rule.count_page_size
+                        ),
+                    ));
+                }
+            }
+            out
+        }
+        Plan::Add { request, reread }
+        | Plan::Update {
+            request, reread, ..
+        } => {
+            let mut out = vec![(
+                m,
+                Value::Object(request.clone()),
+                "the write, with an Idempotency-Key".into(),
+            )];
+            if let Some(r) = reread {
+                out.push((
+                    r.method.clone(),
+                    json!({"id": "<the written id>", "select": r.select}),
+                    "re-reads the entity to answer with all its v2 fields".into(),
+                ));
+            }
+            out
+        }
+        Plan::Delete { request } => vec![(
+            m,
+            Value::Object(request.clone()),
+            "the delete, with an Idempotency-Key".into(),
+        )],
+    }
+}
+
+/// A parameter by name, as the v2 server binds it (names compared without case).
+pub fn param<'a>(params: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    params.get(name).or_else(|| {
+        params
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    })
+}
+
+fn is_empty_value(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(m) => m.is_empty(),
+        _ => false,
+    }
+}
+
+/// True when rendering or planning this rule needs the caller's user id.
+pub fn needs_caller(rule: &MethodRule) -> bool {
+    rule.fill_from_caller.is_some()
+        || rule
+            .entity
+            .fields
+            .iter()
+            .any(|f| matches!(f.converter, Converter::MemberFlag))
+}
+
+/// Plans the v3 requests for a v2 call.
+pub fn plan(
+    rule: &MethodRule,
+    params: &Map<String, Value>,
+    ctx: Context,
+) -> Result<Plan, Unexpressible> {
+    for name in &rule.unsupported_params {
+        if param(params, name).is_some_and(|v| !is_empty_value(v)) {
+            return Err(Unexpressible(format!(
+                "parameter {name} has no REST 3.0 counterpart"
+            )));
+        }
+    }
+    let entity = &rule.entity;
+    let id = || -> Result<i64, Unexpressible> {
+        let p = rule
+            .id_param
+            .as_ref()
+            .ok_or_else(|| Unexpressible("the rule names no id parameter".into()))?;
+        param(params, &p.v2)
+            .and_then(convert::int_value)
+            .filter(|id| *id > 0)
+            .ok_or_else(|| Unexpressible(format!("{} is missing or not a positive integer", p.v2)))
+    };
+    let id_key = || {
+        rule.id_param
+            .as_ref()
+            .map(|p| p.v3.clone())
+            .unwrap_or_else(|| "id".into())
+    };
+    match rule.kind {
+        Kind::Get => {
+            let names = select::requested(param(params, "select"))?;
+            let (shape, v3_select) = select::shape(entity, &names, Render::Single)?;
+            let mut request = Map::new();
+            request.insert(id_key(), Value::from(id()?));
+            request.insert("select".into(), json!(v3_select));
+            Ok(Plan::Get { request, shape })
+        }
+        Kind::List => {
+            let names = select::requested(param(params, "select"))?;
+            let (shape, v3_select) = select::shape(entity, &names, Render::Row)?;
+            let options = filter::FilterOptions {
+                and_groups: ctx.sdk_filter_groups,
+            };
+            let mut conditions = Vec::new();
+            if let Some(parent) = &rule.parent_param {
+                let value = param(params, &parent.v2)
+                    .ok_or_else(|| Unexpressible(format!("{} is missing", parent.v2)))?;
+                conditions.push(filter::parent_condition(&parent.v3, value)?);
+            }
+            if let Some(f) = param(params, "filter") {
+                conditions.extend(filter::translate(f, entity, options)?);
+            }
+            let order = order::translate(param(params, "order"), entity, &rule.default_order)?;
+            let start = match param(params, "start") {
+                None => Some(0),
+                Some(v) if is_empty_value(v) => Some(0),
+                Some(v) => match convert::int_value(v) {
+                    Some(-1) => None,
+                    Some(n) if n >= 0 => Some(n as u64),
+                    _ => return Err(Unexpressible(format!("start {v} is not an offset"))),
+                },
+            };
+            let mut request = Map::new();
+            request.insert("select".into(), json!(v3_select));
+            if !conditions.is_empty() {
+                request.insert("filter".into(), Value::Array(conditions));
+            }
+            if !order.is_empty() {
+                request.insert("order".into(), Value::Object(order));
+            }
+            Ok(Plan::List {
+                request,
+                shape,
+                start,
+            })
+        }
+        Kind::Add => {
+            let fields_param =
+                param(params, "fields").ok_or_else(|| Unexpressible("fields is missing".into()))?;
+            let mut fields = write::translate(fields_param, entity, write::WriteKind::Create)?;
+            for f in entity.fields.iter().filter(|f| f.required) {
+                let present =
+                    f.v3.as_deref()
+                        .is_some_and(|v3| fields.get(v3).is_some_and(|v| !is_empty_value(v)));
+                if !present {
+                    return Err(Unexpressible(format!(
+                        "{} is missing; v2 answers that error itself",
+                        f.v2.as_deref().unwrap_or(&f.key)
+                    )));
+                }
+            }
+            if let Some(v3) = &rule.fill_from_caller {
+                if !fields.contains_key(v3) {
+                    let me = ctx
+                        .caller
+                        .ok_or_else(|| Unexpressible("the calling user is not known".into()))?;
+                    fields.insert(v3.clone(), Value::from(me));
+                }
+            }
+            let mut request = Map::new();
+            request.insert("fields".into(), Value::Object(fields));
+            Ok(Plan::Add {
+                request,
+                reread: reread(rule)?,
+            })
+        }
+        Kind::Update => {
+            let id = id()?;
+            let fields_param =
+                param(params, "fields").ok_or_else(|| Unexpressible("fields is missing".into()))?;
+            let fields = write::translate(fields_param, entity, write::WriteKind::Update)?;
+            if fields.is_empty() {
+                return Err(Unexpressible("fields is empty".into()));
+            }
+            let mut request = Map::new();
+            request.insert(id_key(), Value::from(id));
+            request.insert("fields".into(), Value::Object(fields));
+            Ok(Plan::Update {
+                request,
+                id,
+                reread: reread(rule)?,
+            })
+        }
+        Kind::Delete => {
+            let mut request = Map::new();
+            request.insert(id_key(), Value::from(id()?));
+            Ok(Plan::Delete { request })
+        }
+    }
+}
+
+fn reread(rule: &MethodRule) -> Result<Option<Reread>, Unexpressible> {
+    match &rule.reread_with {
+        None => Ok(None),
+        Some(method) => {
+            let (shape, select) = select::shape(&rule.entity, &[], Render::Single)?;
+            Ok(Some(Reread {
+                method: method.clone(),
+                select,
+                shape,
+            }))
+        }
+    }
+}

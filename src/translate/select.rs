@@ -1,0 +1,105 @@
+//! v2 `select` (UPPER names, `*`) to the explicit REST 3.0 `select`, and back to the set
+//! of keys the v2 answer carries.
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+use super::Unexpressible;
+use crate::rules::{Emit, Entity, Field};
+
+/// Which keys of the entity a v2 answer carries, by field index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shape {
+    pub fields: Vec<usize>,
+}
+
+/// Whether the answer is one entity (get and write answers) or a list row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Render {
+    Single,
+    Row,
+}
+
+/// The v2 names a `select` parameter asks for, upper-cased; empty means the default set.
+pub fn requested(select: Option<&Value>) -> Result<Vec<String>, Unexpressible> {
+    let items: Vec<&Value> = match select {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::String(s)) if s.is_empty() => return Ok(Vec::new()),
+        Some(Value::Array(a)) => a.iter().collect(),
+        Some(Value::Object(m)) => m.values().collect(),
+        Some(other @ Value::String(_)) => vec![other],
+        Some(other) => return Err(Unexpressible(format!("select must be a list, got {other}"))),
+    };
+    items
+        .into_iter()
+        .map(|v| {
+            v.as_str()
+                .map(str::to_ascii_uppercase)
+                .ok_or_else(|| Unexpressible(format!("select entry {v} is not a name")))
+        })
+        .collect()
+}
+
+/// The answer shape and the v3 `select` for a requested v2 select.
+pub fn shape(
+    entity: &Entity,
+    names: &[String],
+    render: Render,
+) -> Result<(Shape, Vec<String>), Unexpressible> {
+    let mut chosen: HashSet<String> = HashSet::new();
+    let wildcard = names.is_empty() || names.iter().any(|n| n == "*");
+    if wildcard {
+        for f in entity.fields.iter().filter(|f| f.default) {
+            if let Some(v2) = &f.v2 {
+                chosen.insert(v2.clone());
+            }
+        }
+    }
+    for name in names.iter().filter(|n| n.as_str() != "*") {
+        match entity.by_v2(name) {
+            Some(f) => {
+                if let Some(v2) = &f.v2 {
+                    chosen.insert(v2.clone());
+                }
+            }
+            None => {
+                return Err(Unexpressible(format!(
+                    "select names {name}, which has no REST 3.0 counterpart"
+                )))
+            }
+        }
+    }
+    let emitted: Vec<usize> = entity
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| is_emitted(f, &chosen, render))
+        .map(|(i, _)| i)
+        .collect();
+    let mut v3_select: Vec<String> = Vec::new();
+    for &i in &emitted {
+        for path in &entity.fields[i].select {
+            if !v3_select.contains(path) {
+                v3_select.push(path.clone());
+            }
+        }
+    }
+    Ok((Shape { fields: emitted }, v3_select))
+}
+
+fn is_emitted(field: &Field, chosen: &HashSet<String>, render: Render) -> bool {
+    if let Some(with) = &field.with {
+        if !chosen.contains(&with.to_ascii_uppercase()) {
+            return false;
+        }
+    }
+    match field.emit {
+        Emit::Always => true,
+        Emit::Single => render == Render::Single,
+        Emit::Selected => match &field.v2 {
+            Some(v2) => chosen.contains(v2),
+            None => field.with.is_some(),
+        },
+    }
+}
