@@ -67,6 +67,16 @@
 //!     not an object (and not null) → VALIDATION.
 //! 22. Idempotency entries never expire (no 24 h clock here); keys are validated only on
 //!     add/update/delete; errors are not stored; the first answer echoes the key too.
+//! 23. v2 batch: more than 50 commands → the whole request fails with 400
+//!     `ERROR_BATCH_LENGTH_EXCEEDED`; a `$result[…]` reference to a failed, later or missing
+//!     command, or a missing path, becomes the empty string; a value that is exactly one
+//!     reference takes the referenced value as is (arrays too); failed commands have no
+//!     `result_time` entry. See `batch_v2` for the full list.
+//! 24. v3 batch: all-or-nothing answer without rollback of earlier writes; malformed batches,
+//!     bad `$ref`/`$refArray` and more than 50 calls → INVALIDSELECTEXCEPTION; nested batch →
+//!     405 `ERROR_BATCH_METHOD_NOT_ALLOWED`; idempotency keys are not applied inside.
+//! 25. v3 `rights` and v2 `action` are per caller; result `rights {edit, remove}` are true for
+//!     the author and the admin.
 
 mod batch_v2;
 mod batch_v3;
@@ -489,6 +499,118 @@ mod tests {
         let (a, b) = (Emulator::new(99), Emulator::new(99));
         assert_eq!(run(&a), run(&b));
         assert_ne!(run(&Emulator::new(99)), run(&Emulator::new(100)));
+    }
+
+    /// v3 value → the v2 value the mapping of tasks-mapping §3.1/§3.5 says it becomes.
+    fn v3_to_v2(kind: fields::Kind, v: &Value, caller: u64) -> Value {
+        use fields::Kind as K;
+        match (kind, v) {
+            (K::IdZero, Value::Null) => json!("0"),
+            (K::OptInt | K::IdZero | K::Int, Value::Number(n)) => json!(n.to_string()),
+            (K::Flag, Value::Bool(b)) => json!(if *b { "Y" } else { "N" }),
+            (K::Status, Value::String(s)) => {
+                json!(writes::status_code_of(s).map(|c| c.to_string()))
+            }
+            (K::Priority, Value::String(s)) => {
+                json!(["low", "average", "high"]
+                    .iter()
+                    .position(|p| p == s)
+                    .map(|p| p.to_string()))
+            }
+            (K::Mark, Value::String(s)) => match s.as_str() {
+                "positive" => json!("P"),
+                "negative" => json!("N"),
+                _ => Value::Null,
+            },
+            (K::Member, Value::Array(a)) => {
+                json!(if a.contains(&json!(caller)) { "Y" } else { "N" })
+            }
+            (K::Users, Value::Array(a)) => {
+                Value::Array(a.iter().map(|u| json!(u["id"].to_string())).collect())
+            }
+            (_, other) => other.clone(),
+        }
+    }
+
+    #[test]
+    fn v2_and_v3_render_the_same_store() {
+        let e = Emulator::new(21);
+        for caller in [ADMIN, USER7] {
+            let v2 = e.call_v2("tasks.task.list", &obj(json!({"select": ["*", "FAVORITE", "UF_CRM_TASK"], "order": {"ID": "asc"}, "start": 0})), &caller);
+            let names: Vec<&str> = fields::FIELDS
+                .iter()
+                .filter(|d| !d.key.is_empty())
+                .map(|d| d.v3)
+                .collect();
+            let v3 = e.call_v3(
+                "tasks.task.list",
+                &json!({"select": names, "pagination": {"limit": 50}}),
+                &caller,
+                None,
+            );
+            let (a, b) = (
+                v2.body["result"]["tasks"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default(),
+                v3.body["result"]["items"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default(),
+            );
+            assert_eq!(a.len(), b.len());
+            assert!(!a.is_empty());
+            for (t2, t3) in a.iter().zip(&b) {
+                for d in fields::FIELDS.iter().filter(|d| !d.key.is_empty()) {
+                    assert_eq!(
+                        t2[d.key],
+                        v3_to_v2(d.kind, &t3[d.v3], caller.user_id),
+                        "{} of task {}",
+                        d.key,
+                        t2["id"]
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn v2_and_v3_lists_agree_on_order_and_paging() {
+        let e = Emulator::new(21);
+        let ids2 = |p: Value| -> Vec<Value> {
+            let a = e.call_v2("tasks.task.list", &obj(p), &USER7);
+            a.body["result"]["tasks"]
+                .as_array()
+                .map(|v| {
+                    v.iter()
+                        .map(|t| json!(t["id"].as_str().and_then(|s| s.parse::<u64>().ok())))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let ids3 = |b: Value| -> Vec<Value> {
+            let a = e.call_v3("tasks.task.list", &b, &USER7, None);
+            a.body["result"]["items"]
+                .as_array()
+                .map(|v| v.iter().map(|t| t["id"].clone()).collect())
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            ids2(json!({"start": 0})),
+            ids3(json!({"order": {"id": "DESC"}}))
+        );
+        assert_eq!(
+            ids2(
+                json!({"order": {"DEADLINE": "asc", "PRIORITY": "desc"}, "filter": {">ID": 10}, "start": 0})
+            ),
+            ids3(
+                json!({"order": {"deadline": "ASC", "priority": "DESC"}, "filter": [["id", ">", 10]]})
+            )
+        );
+        assert_eq!(
+            ids2(json!({"order": {"TITLE": "desc"}, "filter": {"@ID": [3, 4, 5, 6, 7, 8]}})),
+            ids3(json!({"order": {"title": "DESC"}, "filter": [["id", "in", [3, 4, 5, 6, 7, 8]]]}))
+        );
     }
 
     #[test]
