@@ -34,7 +34,8 @@
 //!    `{id, name, image, type, isVisible}` or null. Multi-level paths (`creator.image.src`) and
 //!    unknown sub-fields → UNKNOWNDTOPROPERTYEXCEPTION; a dotted path whose head is not a
 //!    relation is dropped like an unknown own field. Dotted select works in list too.
-//! 10. Status is writable in both versions (v2 `STATUS`, v3 `status`), values 2..7.
+//! 10. Status is writable in both versions (v2 `STATUS`, v3 `status`), values 2..7. v2
+//!     update also accepts `CREATED_BY` (v3 refuses `creatorId`, per its docs).
 //! 11. v2 filter: plain/`=` on TITLE is a LIKE pattern (`%`, `_`); text comparisons are
 //!     case-insensitive; a missing numeric reference compares as 0; a missing date is NULL
 //!     (only `=`/`!` with `""` or null match it); every `!` operator is the exact complement of
@@ -611,6 +612,75 @@ mod tests {
             ids2(json!({"order": {"TITLE": "desc"}, "filter": {"@ID": [3, 4, 5, 6, 7, 8]}})),
             ids3(json!({"order": {"title": "DESC"}, "filter": [["id", "in", [3, 4, 5, 6, 7, 8]]]}))
         );
+    }
+
+    #[test]
+    fn odd_inputs_never_panic() {
+        let odd = [
+            json!(null),
+            json!(""),
+            json!("abc"),
+            json!(-1),
+            json!(1.5),
+            json!(u64::MAX),
+            json!(true),
+            json!([]),
+            json!({}),
+            json!([[]]),
+            json!({"0": {"0": {"logic": 5}}}),
+            json!(["%", "_", "!><ID"]),
+            json!({">=DEADLINE": ["x"], "><ID": 3, "=%TITLE": null, "!@ID": {}}),
+            json!("2026-02-30T25:61:00+99:99"),
+            json!("$result[a][b][c"),
+        ];
+        let e = Emulator::new(2);
+        let v2 = [
+            "tasks.task.get",
+            "tasks.task.list",
+            "tasks.task.add",
+            "tasks.task.update",
+            "tasks.task.delete",
+            "tasks.task.result.list",
+            "tasks.task.start",
+            "tasks.task.complete",
+            "user.get",
+            "user.current",
+            "batch",
+        ];
+        let p2 = [
+            "taskId", "select", "filter", "order", "start", "fields", "cmd", "halt", "FILTER",
+        ];
+        let v3 = [
+            "tasks.task.get",
+            "tasks.task.list",
+            "tasks.task.add",
+            "tasks.task.update",
+            "tasks.task.delete",
+            "tasks.task.result.list",
+            "tasks.task.field.list",
+            "batch",
+        ];
+        let p3 = ["id", "select", "filter", "order", "pagination", "fields"];
+        for x in &odd {
+            for m in v2 {
+                for k in p2 {
+                    let a = e.call_v2(m, &obj(json!({ k: x, "taskId": 2 })), &USER7);
+                    assert!(a.status >= 200 && a.status < 600);
+                    let a = e.call_v2(m, &obj(json!({ k: x })), &ADMIN);
+                    assert!(a.status >= 200 && a.status < 600);
+                }
+            }
+            for m in v3 {
+                for k in p3 {
+                    let a = e.call_v3(m, &json!({ k: x, "id": 3 }), &USER7, Some("k"));
+                    assert!(a.status >= 200 && a.status < 600);
+                    let a = e.call_v3(m, &json!({ "fields": { "title": x, "deadline": x, "accomplices": x }, "id": 4 }), &ADMIN, None);
+                    assert!(a.status >= 200 && a.status < 600);
+                }
+                let a = e.call_v3(m, x, &ADMIN, None);
+                assert!(a.status >= 200 && a.status < 600);
+            }
+        }
     }
 
     #[test]
