@@ -14,6 +14,8 @@ pub mod body;
 pub mod clock;
 pub mod config;
 pub mod decode;
+pub mod demo;
+pub mod emulate;
 pub mod emulator;
 pub mod error;
 pub mod execute;

@@ -44,6 +44,15 @@ enum Command {
     /// Prints the route decision with its reason and the exact REST 3.0 requests.
     /// Example: b24bridge translate tasks.task.list 'filter[>=ID]=10&select[]=TITLE&start=50'
     Translate(TranslateArgs),
+    /// Run the built-in Bitrix24 emulator: v2 and REST 3.0 over one in-memory store.
+    ///
+    /// Webhooks /rest/1/hook1/ and /rest/7/hook7/, OAuth tokens token-user-1 and
+    /// token-user-7. The same seed always gives the same data.
+    Emulate(EmulateArgs),
+    /// Start the emulator and the bridge in front of it, and print calls to try.
+    ///
+    /// Needs no portal: the main job of b24bridge, shown offline.
+    Demo(DemoArgs),
     /// Probe a running bridge: exit 0 when /healthz answers 200 in time, 1 otherwise.
     #[command(
         long_about = "Probe a running bridge, for container health checks (the image has \
@@ -56,6 +65,45 @@ enum Command {
                   server must present the configured tls.cert."
     )]
     Healthcheck(HealthcheckArgs),
+}
+
+#[derive(Args)]
+struct EmulateArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:9000")]
+    listen: std::net::SocketAddr,
+    /// Seed of the generated data.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Serve https with this PEM certificate (needs --tls-key).
+    #[arg(long, requires = "tls_key", value_name = "PEM")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, requires = "tls_cert", value_name = "PEM")]
+    tls_key: Option<PathBuf>,
+    /// Enforce Bitrix24's leaky bucket (50 requests burst, 2 per second): excess gets
+    /// 503 QUERY_LIMIT_EXCEEDED.
+    #[arg(long)]
+    rate_limit: bool,
+    /// Delay every answer by this many milliseconds.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// Answer 500 INTERNAL_SERVER_ERROR to every Nth request (0: never).
+    #[arg(long, default_value_t = 0)]
+    fail_every: u64,
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    /// Where the bridge listens.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: std::net::SocketAddr,
+    /// Where the emulated portal listens.
+    #[arg(long, default_value = "127.0.0.1:9000")]
+    portal_listen: std::net::SocketAddr,
+    /// Seed of the emulator's data.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
 }
 
 #[derive(Args)]
@@ -120,6 +168,8 @@ fn main() -> ExitCode {
         Command::Check(args) => check(&args),
         Command::Serve(args) => serve(&args),
         Command::Translate(args) => translate_command(&args),
+        Command::Emulate(args) => emulate_command(&args),
+        Command::Demo(args) => demo_command(&args),
         Command::Healthcheck(args) => healthcheck(&args),
     }
 }
@@ -245,6 +295,82 @@ fn check(args: &CheckArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
     })
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("b24bridge: cannot start the runtime: {e}");
+            ExitCode::from(EXIT_FAILURE)
+        })
+}
+
+fn emulate_command(args: &EmulateArgs) -> ExitCode {
+    logging::init(b24bridge::config::LogFormat::Text, "info");
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => match b24bridge::tls::server_config(cert, key) {
+            Ok(tls) => Some(tls),
+            Err(e) => {
+                eprintln!("b24bridge emulate: {e}");
+                return ExitCode::from(EXIT_CONFIG);
+            }
+        },
+        _ => None,
+    };
+    let runtime = match runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    runtime.block_on(async move {
+        let options = b24bridge::emulate::EmulatorOptions {
+            listen: args.listen,
+            seed: args.seed,
+            tls: tls.clone(),
+        };
+        let running = match b24bridge::emulate::start(options).await {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("b24bridge emulate: cannot listen on {}: {e}", args.listen);
+                return ExitCode::from(EXIT_CONFIG);
+            }
+        };
+        if args.rate_limit {
+            running.faults().set_rate_limit(Some(b24bridge::emulate::RateLimit::STANDARD));
+        }
+        running.faults().set_latency(std::time::Duration::from_millis(args.latency_ms));
+        running.faults().set_fail_every(args.fail_every);
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        tracing::info!(listen = %running.local_addr(), seed = args.seed, "emulator is serving");
+        println!(
+            "emulated portal on {scheme}://{}  (webhooks /rest/1/hook1/ and /rest/7/hook7/, REST 3.0 under /rest/api/)",
+            running.local_addr()
+        );
+        server::shutdown_signal().await;
+        running.shutdown().await;
+        ExitCode::SUCCESS
+    })
+}
+
+fn demo_command(args: &DemoArgs) -> ExitCode {
+    logging::init(b24bridge::config::LogFormat::Text, "info");
+    let runtime = match runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    let options = b24bridge::demo::DemoOptions {
+        bridge: args.listen,
+        portal: args.portal_listen,
+        seed: args.seed,
+    };
+    match runtime.block_on(b24bridge::demo::run(options)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("b24bridge demo: {e}");
+            ExitCode::from(EXIT_CONFIG)
+        }
+    }
 }
 
 fn translate_command(args: &TranslateArgs) -> ExitCode {

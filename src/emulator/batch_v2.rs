@@ -11,12 +11,13 @@
 //!   referenced value as it is (arrays included), a reference inside a longer text is
 //!   replaced by its text (`true` → `1`, `false`/null/arrays → empty);
 //! * a reference to a failed, later, missing key or missing path resolves to the empty string;
-//! * failed commands get `result_error` only (no `result_time`); `result_total` is written
+//! * every succeeded command gets a full `time` block in `result_time` (clients such as
+//!   b24pysdk read `operating` from it); failed commands get `result_error` only; `result_total` is written
 //!   for list commands, `result_next` only when there is a next page;
 //! * `.json`/`.xml` suffixes on sub-methods are stripped; a nested `batch` gets
 //!   `ERROR_BATCH_METHOD_NOT_ALLOWED` in `result_error`.
 
-use super::clock::short_time_block;
+use super::clock::time_block;
 use super::tasks_v2::{self, param};
 use super::writes::{v2_flag, v2_text};
 use super::{ApiVersion, Caller, ServedBy, State, V2Err, V2Ok};
@@ -205,7 +206,7 @@ pub fn run(st: &mut State, params: &Map<String, Value>, caller: &Caller) -> Resu
                 if let Some(n) = ok.next {
                     nexts.push((key.clone(), json!(n)));
                 }
-                times.push((key.clone(), short_time_block(started, SystemTime::now())));
+                times.push((key.clone(), time_block(started, SystemTime::now())));
                 results.push((key, ok.result));
             }
             Err(e) => {
@@ -271,7 +272,8 @@ mod tests {
         assert_eq!(r["result_next"], json!({"list": 50}));
         assert_eq!(r["result_total"]["mine"], 0);
         assert!(r["result_time"]["me"]["date_start"].is_string());
-        assert!(r["result_time"]["me"].get("operating").is_none());
+        // A full time block per command: clients read `operating` from it.
+        assert!(r["result_time"]["me"].get("operating").is_some());
         assert!(r["result_time"].get("one").is_none());
         let keys: Vec<&String> = r
             .as_object()

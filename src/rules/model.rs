@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::raw::{RawEntity, RawErrorRule, RawField, RawMethod, RawRules};
 use super::RuleError;
@@ -135,25 +135,94 @@ pub enum Converter {
     /// v2 `"Y"` when the v3 array holds the caller's user id.
     MemberFlag,
     /// A v3 user object → the v2 `{id, name, link, icon, workPosition}` object.
-    User {
-        link: String,
-        icon_default: String,
-        neutral: Map<String, Value>,
-    },
+    User { layout: Vec<(String, LayoutSource)> },
     /// v3 user objects → v2 object keyed by user id (`[]` when none).
-    UserMap {
-        link: String,
-        icon_default: String,
-        neutral: Map<String, Value>,
-    },
+    UserMap { layout: Vec<(String, LayoutSource)> },
     /// A v3 group object → the v2 group object (`[]` when none).
-    Group { neutral: Map<String, Value> },
+    Group { layout: Vec<(String, LayoutSource)> },
     /// A v3 flags object → a v2 flags object with other key names.
-    Flags { map: Vec<(String, Option<String>)> },
+    Flags {
+        map: Vec<(String, Option<FlagSource>)>,
+    },
     /// A v2-only key with a fixed value.
     Constant(Value),
     /// v2 `SE_PARAMETER` list of `{CODE, VALUE}` → v3 boolean fields.
     SeParameter { codes: Vec<(String, String)> },
+}
+
+/// Where one key of a rebuilt v2 object comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LayoutSource {
+    /// A sub-field of the v3 object; `as_string` writes numbers as strings; `default`
+    /// replaces null (an object value gives its `src`).
+    Field {
+        name: String,
+        as_string: bool,
+        default: Option<String>,
+    },
+    /// A text with `{id}` replaced by the object's id.
+    Pattern(String),
+    /// A fixed value v3 cannot supply.
+    Literal(Value),
+}
+
+impl LayoutSource {
+    pub fn parse(text: &str) -> Result<LayoutSource, String> {
+        if let Some(json) = text.strip_prefix('=') {
+            return serde_json::from_str(json)
+                .map(LayoutSource::Literal)
+                .map_err(|e| format!("{json:?} is not a JSON value: {e}"));
+        }
+        if text.contains("{id}") {
+            return Ok(LayoutSource::Pattern(text.to_owned()));
+        }
+        let (name, default) = match text.split_once('|') {
+            Some((n, d)) => (n, Some(d.to_owned())),
+            None => (text, None),
+        };
+        let (name, as_string) = match name.strip_suffix(":string") {
+            Some(n) => (n, true),
+            None => (name, false),
+        };
+        if name.is_empty() {
+            return Err("names no field".into());
+        }
+        Ok(LayoutSource::Field {
+            name: name.to_owned(),
+            as_string,
+            default,
+        })
+    }
+}
+
+/// Where a v2 flag comes from: a v3 flag, optionally requiring the caller to be (or not
+/// be) in an array field of the item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlagSource {
+    pub flag: String,
+    pub member_of: Option<(String, bool)>,
+}
+
+impl FlagSource {
+    /// `flag`, `flag&in:field` or `flag&!in:field`.
+    pub fn parse(text: &str) -> Result<FlagSource, String> {
+        let (flag, condition) = match text.split_once('&') {
+            Some((f, c)) => (f, Some(c)),
+            None => (text, None),
+        };
+        let member_of = match condition {
+            None => None,
+            Some(c) => match (c.strip_prefix("in:"), c.strip_prefix("!in:")) {
+                (Some(field), _) => Some((field.to_owned(), true)),
+                (_, Some(field)) => Some((field.to_owned(), false)),
+                _ => return Err(format!("condition {c:?} is not in:FIELD or !in:FIELD")),
+            },
+        };
+        Ok(FlagSource {
+            flag: flag.to_owned(),
+            member_of,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -454,12 +523,29 @@ fn validate_field(
     raw: &RawField,
     enums: &HashMap<String, Arc<EnumTable>>,
 ) -> Result<Field, RuleError> {
-    let neutral = || match &raw.value {
-        Some(Value::Object(m)) => m.clone(),
-        _ => Map::new(),
+    let layout = || -> Result<Vec<(String, LayoutSource)>, RuleError> {
+        let pairs = raw.layout.as_ref().ok_or_else(|| {
+            RuleError::new(
+                key,
+                "an object field needs `layout`",
+                "list [v2 key, source] pairs",
+            )
+        })?;
+        pairs
+            .iter()
+            .map(|[k, src]| {
+                LayoutSource::parse(src)
+                    .map(|s| (k.clone(), s))
+                    .map_err(|e| {
+                        RuleError::new(
+                            key,
+                            format!("layout source {src:?} {e}"),
+                            "see README, Rules",
+                        )
+                    })
+            })
+            .collect()
     };
-    let link = || raw.link.clone().unwrap_or_default();
-    let icon = || raw.icon_default.clone().unwrap_or_default();
     let converter = match raw.kind.as_str() {
         "text" | "datetime" => Converter::Text,
         "int_string" => Converter::IntString,
@@ -475,25 +561,24 @@ fn validate_field(
         }
         "id_list" => Converter::IdList,
         "member_flag" => Converter::MemberFlag,
-        "user" => Converter::User {
-            link: link(),
-            icon_default: icon(),
-            neutral: neutral(),
-        },
-        "user_map" => Converter::UserMap {
-            link: link(),
-            icon_default: icon(),
-            neutral: neutral(),
-        },
-        "group" => Converter::Group { neutral: neutral() },
+        "user" => Converter::User { layout: layout()? },
+        "user_map" => Converter::UserMap { layout: layout()? },
+        "group" => Converter::Group { layout: layout()? },
         "flags" => Converter::Flags {
             map: raw
                 .map
                 .as_ref()
                 .ok_or_else(|| RuleError::new(key, "a flags field needs `map`", "list [v2 key, v3 key] pairs"))?
                 .iter()
-                .map(|[a, b]| (a.clone(), (!b.is_empty()).then(|| b.clone())))
-                .collect(),
+                .map(|[a, b]| {
+                    if b.is_empty() {
+                        return Ok((a.clone(), None));
+                    }
+                    FlagSource::parse(b)
+                        .map(|f| (a.clone(), Some(f)))
+                        .map_err(|e| RuleError::new(key, e, "write flag, flag&in:FIELD or flag&!in:FIELD"))
+                })
+                .collect::<Result<_, _>>()?,
         },
         "constant" => Converter::Constant(raw.value.clone().ok_or_else(|| {
             RuleError::new(key, "a constant field needs `value`", "give the value v2 answers")

@@ -138,10 +138,11 @@ pub struct RawField {
     /// The enum table for `type = "enum"`.
     #[serde(rename = "enum")]
     pub enum_table: Option<String>,
-    /// `user` objects: the profile link pattern with `{id}`.
-    pub link: Option<String>,
-    /// `user`/`group` objects: the icon when v3 has no image.
-    pub icon_default: Option<String>,
+    /// `user`, `user_map`, `group`: the v2 object's keys in order, each with its source:
+    /// a v3 sub-field (`name`), an id as a string (`id:string`), a sub-field with a default
+    /// (`image|/default.png`; an object gives its `src`), a pattern (`/user/{id}/`) or a
+    /// JSON literal (`=0`).
+    pub layout: Option<Vec<[String; 2]>>,
     /// `flags`: pairs `[v2 key, v3 key]`; an empty v3 key means always false.
     pub map: Option<Vec<[String; 2]>>,
     /// `se_parameter`: pairs `[CODE, v3 boolean field]`.

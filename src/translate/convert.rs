@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::rules::{Converter, Field};
+use crate::rules::{Converter, Field, LayoutSource};
 
 /// A v2 request value (filter or write) as v3 expects it.
 pub fn to_v3(field: &Field, value: &Value) -> Result<Value, String> {
@@ -49,9 +49,14 @@ pub fn to_v3(field: &Field, value: &Value) -> Result<Value, String> {
     }
 }
 
-/// A v3 answer value as v2 answers it. `caller` is the calling user's id, for per-user flags.
-pub fn to_v2(field: &Field, value: Option<&Value>, caller: Option<u64>) -> Value {
-    let value = value.unwrap_or(&Value::Null);
+/// A field of a v3 item as v2 answers it. `caller` is the calling user's id, for
+/// per-user flags.
+pub fn to_v2(field: &Field, item: &Map<String, Value>, caller: Option<u64>) -> Value {
+    let value = field
+        .v3
+        .as_deref()
+        .and_then(|k| item.get(k))
+        .unwrap_or(&Value::Null);
     let is_null = value.is_null()
         || field
             .v3_null
@@ -96,62 +101,43 @@ pub fn to_v2(field: &Field, value: Option<&Value>, caller: Option<u64>) -> Value
             ),
             other => other.clone(),
         },
-        Converter::MemberFlag => {
-            let member = match (value, caller) {
-                (Value::Array(items), Some(me)) => {
-                    items.iter().filter_map(id_of).any(|id| id == me)
-                }
-                _ => false,
-            };
-            Value::String(if member { "Y" } else { "N" }.into())
-        }
-        Converter::User {
-            link,
-            icon_default,
-            neutral,
-        } => user_object(value, link, icon_default, neutral),
-        Converter::UserMap {
-            link,
-            icon_default,
-            neutral,
-        } => match value {
+        Converter::MemberFlag => Value::String(if holds(value, caller) { "Y" } else { "N" }.into()),
+        Converter::User { layout } | Converter::Group { layout } => match value {
+            Value::Object(obj) => object_with_layout(obj, layout),
+            _ => Value::Null,
+        },
+        Converter::UserMap { layout } => match value {
             Value::Array(users) if !users.is_empty() => Value::Object(
                 users
                     .iter()
                     .filter_map(|u| {
-                        id_of(u)
-                            .map(|id| (id.to_string(), user_object(u, link, icon_default, neutral)))
+                        let obj = u.as_object()?;
+                        Some((id_of(u)?.to_string(), object_with_layout(obj, layout)))
                     })
                     .collect(),
             ),
             _ => Value::Array(Vec::new()),
         },
-        Converter::Group { neutral } => match value {
-            Value::Object(group) => {
-                let mut out = Map::new();
-                out.insert("id".into(), id_text(group.get("id")));
-                out.insert(
-                    "name".into(),
-                    group.get("name").cloned().unwrap_or(Value::Null),
-                );
-                for (k, v) in neutral {
-                    out.insert(k.clone(), v.clone());
-                }
-                Value::Object(out)
-            }
-            _ => Value::Array(Vec::new()),
-        },
         Converter::Flags { map } => {
-            let source = value.as_object();
+            let flags = value.as_object();
             Value::Object(
                 map.iter()
-                    .map(|(v2, v3)| {
-                        let flag = v3
-                            .as_deref()
-                            .and_then(|k| source.and_then(|s| s.get(k)))
-                            .and_then(Value::as_bool)
-                            .unwrap_or(false);
-                        (v2.clone(), Value::Bool(flag))
+                    .map(|(v2, source)| {
+                        let on = source.as_ref().is_some_and(|src| {
+                            let flag = flags
+                                .and_then(|f| f.get(&src.flag))
+                                .and_then(Value::as_bool)
+                                .unwrap_or(false);
+                            let condition = match &src.member_of {
+                                None => true,
+                                Some((array, wanted)) => {
+                                    holds(item.get(array).unwrap_or(&Value::Null), caller)
+                                        == *wanted
+                                }
+                            };
+                            flag && condition
+                        });
+                        (v2.clone(), Value::Bool(on))
                     })
                     .collect(),
             )
@@ -160,34 +146,42 @@ pub fn to_v2(field: &Field, value: Option<&Value>, caller: Option<u64>) -> Value
     }
 }
 
-fn user_object(
-    value: &Value,
-    link: &str,
-    icon_default: &str,
-    neutral: &Map<String, Value>,
-) -> Value {
-    let Some(user) = value.as_object() else {
-        return Value::Null;
-    };
-    let id = id_text(user.get("id"));
+/// True when a v3 array of ids (or objects with ids) holds the caller.
+fn holds(value: &Value, caller: Option<u64>) -> bool {
+    match (value, caller) {
+        (Value::Array(items), Some(me)) => items.iter().filter_map(id_of).any(|id| id == me),
+        _ => false,
+    }
+}
+
+/// Rebuilds a v2 object from a v3 object, key by key.
+fn object_with_layout(obj: &Map<String, Value>, layout: &[(String, LayoutSource)]) -> Value {
+    let id = id_text(obj.get("id"));
     let mut out = Map::new();
-    out.insert("id".into(), id.clone());
-    out.insert(
-        "name".into(),
-        user.get("name").cloned().unwrap_or(Value::Null),
-    );
-    out.insert(
-        "link".into(),
-        Value::String(link.replace("{id}", id.as_str().unwrap_or_default())),
-    );
-    let icon = user
-        .get("image")
-        .and_then(|i| i.get("src").or(Some(i)))
-        .and_then(Value::as_str)
-        .unwrap_or(icon_default);
-    out.insert("icon".into(), Value::String(icon.to_owned()));
-    for (k, v) in neutral {
-        out.insert(k.clone(), v.clone());
+    for (key, source) in layout {
+        let v = match source {
+            LayoutSource::Literal(v) => v.clone(),
+            LayoutSource::Pattern(p) => {
+                Value::String(p.replace("{id}", id.as_str().unwrap_or_default()))
+            }
+            LayoutSource::Field {
+                name,
+                as_string,
+                default,
+            } => {
+                let raw = obj.get(name).unwrap_or(&Value::Null);
+                let raw = match raw {
+                    Value::Object(o) => o.get("src").unwrap_or(&Value::Null),
+                    other => other,
+                };
+                match (raw, default) {
+                    (Value::Null, Some(d)) => Value::String(d.clone()),
+                    (Value::Number(n), _) if *as_string => Value::String(n.to_string()),
+                    (other, _) => other.clone(),
+                }
+            }
+        };
+        out.insert(key.clone(), v);
     }
     Value::Object(out)
 }

@@ -16,8 +16,7 @@ pub fn entity(
     let mut out = Map::new();
     for &i in &shape.fields {
         let field = &entity.fields[i];
-        let value = field.v3.as_deref().and_then(|k| item.get(k));
-        out.insert(field.key.clone(), convert::to_v2(field, value, caller));
+        out.insert(field.key.clone(), convert::to_v2(field, item, caller));
     }
     Value::Object(out)
 }

@@ -96,7 +96,10 @@ fn is_emitted(field: &Field, chosen: &HashSet<String>, render: Render) -> bool {
     }
     match field.emit {
         Emit::Always => true,
-        Emit::Single => render == Render::Single,
+        // Always in single answers; in list rows only when selected.
+        Emit::Single => {
+            render == Render::Single || field.v2.as_ref().is_some_and(|v2| chosen.contains(v2))
+        }
         Emit::Selected => match &field.v2 {
             Some(v2) => chosen.contains(v2),
             None => field.with.is_some(),
