@@ -129,7 +129,11 @@ pub enum Converter {
     /// v2 `"Y"`/`"N"` ↔ v3 `true`/`false`.
     YesNo,
     /// A value table.
-    Enum(Arc<EnumTable>),
+    /// A value table; `numeric`: the v2 side is a JSON number (`enum_int`).
+    Enum {
+        table: Arc<EnumTable>,
+        numeric: bool,
+    },
     /// v2 `["22"]` ↔ v3 `[22]` (v3 may answer user objects; their ids are taken).
     IdList,
     /// v2 `"Y"` when the v3 array holds the caller's user id.
@@ -303,6 +307,8 @@ pub struct MethodRule {
     pub fallback: Fallback,
     pub total: Total,
     pub page_size: usize,
+    /// False when the v2 method answers every row at once.
+    pub paged: bool,
     pub count_page_size: usize,
     pub default_order: Vec<(String, Direction)>,
     pub not_found: NotFound,
@@ -551,13 +557,16 @@ fn validate_field(
         "int_string" => Converter::IntString,
         "int" => Converter::Int,
         "yes_no" => Converter::YesNo,
-        "enum" => {
+        kind @ ("enum" | "enum_int") => {
             let table = raw.enum_table.as_deref().ok_or_else(|| {
                 RuleError::new(key, "an enum field needs `enum`", "name a table from [enums]")
             })?;
-            Converter::Enum(enums.get(table).cloned().ok_or_else(|| {
-                RuleError::new(key, format!("enum table {table:?} does not exist"), "define it under [enums]")
-            })?)
+            Converter::Enum {
+                table: enums.get(table).cloned().ok_or_else(|| {
+                    RuleError::new(key, format!("enum table {table:?} does not exist"), "define it under [enums]")
+                })?,
+                numeric: kind == "enum_int",
+            }
         }
         "id_list" => Converter::IdList,
         "member_flag" => Converter::MemberFlag,
@@ -596,7 +605,7 @@ fn validate_field(
             return Err(RuleError::new(
                 key,
                 format!("type {other:?} is not a known converter"),
-                "use one of text, datetime, int_string, int, yes_no, enum, id_list, member_flag, user, user_map, group, flags, constant, se_parameter",
+                "use one of text, datetime, int_string, int, yes_no, enum, enum_int, id_list, member_flag, user, user_map, group, flags, constant, se_parameter",
             ))
         }
     };
@@ -750,6 +759,15 @@ fn validate_method(
             "set id_param = { v2 = \"taskId\", v3 = \"id\" } or similar",
         ));
     }
+    let paged = keep(
+        &mut errors,
+        one_of(
+            &k("paging"),
+            raw.paging.as_deref(),
+            Some(true),
+            &[("v2", true), ("all", false)],
+        ),
+    );
     let page_size = raw.page_size.unwrap_or(50) as usize;
     let count_page_size = raw.count_page_size.unwrap_or(1000) as usize;
     if page_size == 0 || count_page_size == 0 {
@@ -795,8 +813,8 @@ fn validate_method(
             Err(e) => errors.push(e),
         }
     }
-    match (kind, fallback, total, not_found, entity) {
-        (Some(kind), Some(fallback), Some(total), Some(not_found), Some(entity))
+    match (kind, fallback, total, not_found, entity, paged) {
+        (Some(kind), Some(fallback), Some(total), Some(not_found), Some(entity), Some(paged))
             if errors.is_empty() =>
         {
             Ok(MethodRoute::V3(Arc::new(MethodRule {
@@ -817,6 +835,7 @@ fn validate_method(
                 fallback,
                 total,
                 page_size,
+                paged,
                 count_page_size,
                 default_order,
                 not_found,

@@ -50,6 +50,9 @@ pub struct RawMethod {
     /// How a list's `total` is obtained: `exact` (counted) or `none` (always 0).
     pub total: Option<String>,
     pub page_size: Option<u64>,
+    /// `v2` (default): pages of `page_size` with `next`/`total`; `all`: the v2 method
+    /// answers every row at once (bare list, no `next`/`total`).
+    pub paging: Option<String>,
     /// Rows per counting request when `total = "exact"`.
     pub count_page_size: Option<u64>,
     /// v3 order used when the v2 call sends none: pairs `[v3 field, "ASC"|"DESC"]`.

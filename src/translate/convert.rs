@@ -25,7 +25,7 @@ pub fn to_v3(field: &Field, value: &Value) -> Result<Value, String> {
         Converter::YesNo => yes_no(value)
             .map(Value::Bool)
             .ok_or_else(|| format!("{} expects Y or N, got {}", field.key, brief(value))),
-        Converter::Enum(table) => {
+        Converter::Enum { table, .. } => {
             let text = scalar_text(value).ok_or_else(|| format!("{} expects a code", field.key))?;
             table
                 .to_v3(&text)
@@ -84,13 +84,16 @@ pub fn to_v2(field: &Field, item: &Map<String, Value>, caller: Option<u64>) -> V
             Value::Bool(b) => Value::String(if *b { "Y" } else { "N" }.into()),
             other => other.clone(),
         },
-        Converter::Enum(table) => match value.as_str() {
-            Some(text) => table
-                .to_v2(text)
-                .map(|v| Value::String(v.to_owned()))
-                .unwrap_or_else(|| value.clone()),
-            None => value.clone(),
-        },
+        Converter::Enum { table, numeric } => {
+            match value.as_str().and_then(|text| table.to_v2(text)) {
+                Some(v2) if *numeric => v2
+                    .parse::<i64>()
+                    .map(Value::from)
+                    .unwrap_or_else(|_| Value::String(v2.to_owned())),
+                Some(v2) => Value::String(v2.to_owned()),
+                None => value.clone(),
+            }
+        }
         Converter::IdList => match value {
             Value::Array(items) => Value::Array(
                 items

@@ -118,6 +118,21 @@ pub fn page_request(
     r
 }
 
+/// A page of `limit` rows from `offset`, with the request's own select (for methods whose
+/// v2 form answers every row).
+pub fn count_request_keeping_select(
+    request: &Map<String, Value>,
+    offset: u64,
+    limit: usize,
+) -> Map<String, Value> {
+    let mut r = request.clone();
+    r.insert(
+        "pagination".into(),
+        json!({"offset": offset, "limit": limit}),
+    );
+    r
+}
+
 /// The counting request of a list: ids only, from `offset`, `limit` rows.
 pub fn count_request(
     request: &Map<String, Value>,
@@ -141,6 +156,18 @@ pub fn describe(rule: &MethodRule, plan: &Plan) -> Vec<(String, Value, String)> 
         Plan::Get { request, .. } => {
             vec![(m, Value::Object(request.clone()), "one request".into())]
         }
+        Plan::List { request, .. } if !rule.paged => vec![(
+            m,
+            Value::Object(count_request_keeping_select(
+                request,
+                0,
+                rule.count_page_size,
+            )),
+            format!(
+                "every row, {} per request until a short page",
+                rule.count_page_size
+            ),
+        )],
         Plan::List { request, start, .. } => {
             let mut out = vec![(
                 m.clone(),

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod differential;
+
 pub mod process;
 
 use std::convert::Infallible;
