@@ -175,6 +175,9 @@ impl Runner<'_> {
             Ok(plan) => {
                 command.params = params;
                 self.flush_v2().await?;
+                if self.stopped {
+                    return Ok(());
+                }
                 if plan.is_write() {
                     self.flush_v3().await?;
                     if !self.stopped {
