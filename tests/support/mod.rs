@@ -43,6 +43,14 @@ pub enum Behaviour {
     },
     /// Waits this long before answering 200 `{"result":true}`.
     Slow(Duration),
+    /// Answers requests in turn with these (delay, status, body); the last one repeats.
+    Sequence(Arc<Mutex<Vec<(Duration, u16, &'static str)>>>),
+}
+
+impl Behaviour {
+    pub fn sequence(steps: Vec<(Duration, u16, &'static str)>) -> Behaviour {
+        Behaviour::Sequence(Arc::new(Mutex::new(steps)))
+    }
 }
 
 pub struct MockPortal {
@@ -134,6 +142,20 @@ async fn answer(behaviour: &Behaviour) -> Response<Body> {
         Behaviour::Slow(delay) => {
             tokio::time::sleep(*delay).await;
             body::json_response(StatusCode::OK, &b"{\"result\":true}"[..])
+        }
+        Behaviour::Sequence(steps) => {
+            let (delay, status, text) = {
+                let mut steps = steps.lock().unwrap();
+                if steps.len() > 1 {
+                    steps.remove(0)
+                } else {
+                    steps[0]
+                }
+            };
+            tokio::time::sleep(delay).await;
+            let mut response = Response::new(body::full(Bytes::from_static(text.as_bytes())));
+            *response.status_mut() = StatusCode::from_u16(status).unwrap();
+            response
         }
     }
 }

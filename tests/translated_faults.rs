@@ -1,0 +1,192 @@
+//! A translated call whose REST 3.0 side misbehaves still ends in a v2-shaped answer: one
+//! mock portal per fault.
+
+mod support;
+
+use std::time::Duration;
+
+use support::{raw_config, send, start_bridge, Behaviour, MockPortal};
+
+const NOW: Duration = Duration::ZERO;
+
+async fn bridge_to(
+    portal: &MockPortal,
+    response_timeout: &str,
+) -> b24bridge::server::RunningBridge {
+    let mut raw = raw_config(&portal.url());
+    raw.client.response_timeout = response_timeout.into();
+    start_bridge(raw).await
+}
+
+#[tokio::test]
+async fn an_answer_that_is_not_json_becomes_a_v2_502() {
+    let portal = MockPortal::start(Behaviour::sequence(vec![(
+        NOW,
+        502,
+        "<html>Bad Gateway</html>",
+    )]))
+    .await;
+    let bridge = bridge_to(&portal, "5s").await;
+    let answer = send(
+        bridge.local_addr(),
+        "GET",
+        "/rest/1/hook1/tasks.task.get?taskId=1",
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(answer.status, 502);
+    assert_eq!(answer.json()["error"], "ERROR_UNEXPECTED_ANSWER");
+    assert_eq!(
+        portal.received()[0].target,
+        "/rest/api/1/hook1/tasks.task.get"
+    );
+}
+
+#[tokio::test]
+async fn rate_limit_and_auth_errors_keep_their_v2_codes_and_statuses() {
+    let cases = [
+        (
+            503,
+            r#"{"error":"QUERY_LIMIT_EXCEEDED","error_description":"Too many requests"}"#,
+        ),
+        (
+            429,
+            r#"{"error":"OPERATION_TIME_LIMIT","error_description":"Method is blocked due to operation time limit."}"#,
+        ),
+        (
+            401,
+            r#"{"error":"expired_token","error_description":"The access token provided has expired"}"#,
+        ),
+        (
+            401,
+            r#"{"error":"NO_AUTH_FOUND","error_description":"Wrong authorization data"}"#,
+        ),
+    ];
+    for (status, body) in cases {
+        let portal = MockPortal::start(Behaviour::sequence(vec![(NOW, status, body)])).await;
+        let bridge = bridge_to(&portal, "5s").await;
+        let answer = send(
+            bridge.local_addr(),
+            "GET",
+            "/rest/1/hook1/tasks.task.list?select[]=ID",
+            &[],
+            "",
+        )
+        .await;
+        assert_eq!(answer.status, status, "{body}");
+        assert_eq!(
+            answer.json(),
+            serde_json::from_str::<serde_json::Value>(body).unwrap()
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_v3_error_is_flattened_into_the_v2_shape() {
+    let v3 = r#"{"error":{"code":"BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION","message":"Scope tasks is required"}}"#;
+    let portal = MockPortal::start(Behaviour::sequence(vec![(NOW, 403, v3)])).await;
+    let bridge = bridge_to(&portal, "5s").await;
+    let answer = send(
+        bridge.local_addr(),
+        "GET",
+        "/rest/1/hook1/tasks.task.get?taskId=1",
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(answer.status, 403);
+    let body = answer.json();
+    assert_eq!(body["error"], "insufficient_scope");
+    assert!(body["error_description"].is_string());
+    assert!(
+        body.get("result").is_none() && !body["error"].is_object(),
+        "never a v3-shaped body: {body}"
+    );
+
+    let unknown = r#"{"error":{"code":"BITRIX_REST_V3_EXCEPTION_SOMETHINGNEW","message":"New","validation":[{"field":"id","message":"Bad id"}]}}"#;
+    let portal = MockPortal::start(Behaviour::sequence(vec![(NOW, 400, unknown)])).await;
+    let bridge = bridge_to(&portal, "5s").await;
+    let answer = send(
+        bridge.local_addr(),
+        "GET",
+        "/rest/1/hook1/tasks.task.get?taskId=1",
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(answer.status, 400);
+    assert_eq!(
+        answer.json()["error"],
+        "BITRIX_REST_V3_EXCEPTION_SOMETHINGNEW"
+    );
+    assert_eq!(answer.json()["error_description"], "New Bad id");
+}
+
+#[tokio::test]
+async fn a_write_whose_answer_is_lost_is_retried_with_the_same_idempotency_key() {
+    const ADDED: &str = r#"{"result":{"item":{"id":77}},"time":{"start":1}}"#;
+    const GOT: &str = r#"{"result":{"item":{"id":77,"title":"x","creatorId":1,"responsibleId":1}},"time":{"start":1}}"#;
+    let portal = MockPortal::start(Behaviour::sequence(vec![
+        (Duration::from_secs(3), 200, ADDED), // the answer never arrives in time
+        (NOW, 200, ADDED),                    // the retry
+        (NOW, 200, GOT),                      // the re-read
+    ]))
+    .await;
+    let bridge = bridge_to(&portal, "500ms").await;
+    let answer = send(
+        bridge.local_addr(),
+        "POST",
+        "/rest/1/hook1/tasks.task.add?bx24_request_id=abc",
+        &[("content-type", "application/json")],
+        r#"{"fields":{"TITLE":"x","RESPONSIBLE_ID":1}}"#,
+    )
+    .await;
+    assert_eq!(
+        answer.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
+    assert_eq!(answer.json()["result"]["task"]["id"], "77");
+    let seen = portal.received();
+    let adds: Vec<_> = seen
+        .iter()
+        .filter(|r| r.target.ends_with("tasks.task.add"))
+        .collect();
+    assert_eq!(adds.len(), 2, "one retry");
+    let key = |r: &support::Received| {
+        r.headers
+            .get("idempotency-key")
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    assert!(key(adds[0]).is_some());
+    assert_eq!(
+        key(adds[0]),
+        key(adds[1]),
+        "the retry reuses the key, so the portal replays instead of adding twice"
+    );
+    assert_eq!(adds[0].body, adds[1].body);
+    assert!(
+        seen.iter()
+            .all(|r| !r.target.contains("hook1/tasks.task.get") || key(r).is_none()),
+        "reads carry no key"
+    );
+}
+
+#[tokio::test]
+async fn reads_are_not_retried_and_end_in_a_v2_504() {
+    let portal = MockPortal::start(Behaviour::Slow(Duration::from_secs(3))).await;
+    let bridge = bridge_to(&portal, "300ms").await;
+    let answer = send(
+        bridge.local_addr(),
+        "GET",
+        "/rest/1/hook1/tasks.task.get?taskId=1",
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(answer.status, 504);
+    assert_eq!(answer.json()["error"], "ERROR_UPSTREAM_TIMEOUT");
+    assert_eq!(portal.received().len(), 1);
+}
