@@ -44,11 +44,14 @@ pub enum Behaviour {
     /// Waits this long before answering 200 `{"result":true}`.
     Slow(Duration),
     /// Answers requests in turn with these (delay, status, body); the last one repeats.
-    Sequence(Arc<Mutex<Vec<(Duration, u16, &'static str)>>>),
+    Sequence(Arc<Mutex<Vec<Step>>>),
 }
 
+/// One scripted answer: (delay, status, body).
+pub type Step = (Duration, u16, &'static str);
+
 impl Behaviour {
-    pub fn sequence(steps: Vec<(Duration, u16, &'static str)>) -> Behaviour {
+    pub fn sequence(steps: Vec<Step>) -> Behaviour {
         Behaviour::Sequence(Arc::new(Mutex::new(steps)))
     }
 }
