@@ -1,4 +1,5 @@
-//! Wall-clock helpers for `time` blocks the bridge has to write itself.
+//! Calendar arithmetic and the v2 `time` block, shared by the bridge (blocks for answers the
+//! portal did not time itself) and the emulator.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -11,52 +12,68 @@ pub fn unix_seconds(t: SystemTime) -> f64 {
         .as_secs_f64()
 }
 
-/// ISO-8601 with offset, as v2 `date_start` is written, in UTC.
-pub fn iso_utc(t: SystemTime) -> String {
-    let secs = t
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or(Duration::ZERO)
-        .as_secs() as i64;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
+/// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The date of a day count since 1970-01-01.
+pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// `YYYY-MM-DDThh:mm:ss±hh:mm` for Unix seconds `ts` at a UTC offset in seconds.
+pub fn iso(ts: i64, offset: i64) -> String {
+    let local = ts + offset;
+    let (y, m, d) = civil_from_days(local.div_euclid(86_400));
+    let secs = local.rem_euclid(86_400);
+    let sign = if offset < 0 { '-' } else { '+' };
     format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}+00:00",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60,
+        offset.abs() / 3600,
+        offset.abs() % 3600 / 60
     )
 }
 
-/// Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
-pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
-/// A full v2 `time` block for a request served between `start` and `finish`, for answers
-/// the portal did not time itself.
-pub fn time_block(start: SystemTime, finish: SystemTime) -> Value {
-    let s = unix_seconds(start);
-    let f = unix_seconds(finish);
+/// A full v2 `time` block for a request served between `start` and `finish`, dates at a
+/// UTC offset in seconds.
+pub fn time_block_at(start: SystemTime, finish: SystemTime, offset: i64) -> Value {
     let round = |x: f64| (x * 1e6).round() / 1e6;
+    let s = unix_seconds(start);
+    let f = unix_seconds(finish).max(s);
     json!({
         "start": round(s),
         "finish": round(f),
         "duration": round(f - s),
         "processing": round(f - s),
-        "date_start": iso_utc(start),
-        "date_finish": iso_utc(finish),
-        "operating_reset_at": (s as i64) + 600,
+        "date_start": iso(s.floor() as i64, offset),
+        "date_finish": iso(f.floor() as i64, offset),
+        "operating_reset_at": s.floor() as i64 + 600,
         "operating": 0,
     })
+}
+
+/// A full v2 `time` block in UTC, for answers the portal did not time itself.
+pub fn time_block(start: SystemTime, finish: SystemTime) -> Value {
+    time_block_at(start, finish, 0)
 }
 
 #[cfg(test)]
@@ -65,28 +82,31 @@ mod tests {
 
     #[test]
     fn dates_are_iso_with_offset() {
-        let t = UNIX_EPOCH + Duration::from_secs(1_767_225_600);
-        assert_eq!(iso_utc(t), "2026-01-01T00:00:00+00:00");
+        assert_eq!(iso(1_767_225_600, 0), "2026-01-01T00:00:00+00:00");
+        assert_eq!(iso(1_767_225_600, 3 * 3600), "2026-01-01T03:00:00+03:00");
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(civil_from_days(-1), (1969, 12, 31));
+        assert_eq!(days_from_civil(2026, 1, 1) * 86_400, 1_767_225_600);
     }
 
     #[test]
-    fn a_time_block_has_every_v2_key() {
+    fn a_time_block_has_every_v2_key_in_order() {
         let t = UNIX_EPOCH + Duration::from_secs(1_767_225_600);
         let block = time_block(t, t + Duration::from_millis(250));
-        for key in [
-            "start",
-            "finish",
-            "duration",
-            "processing",
-            "date_start",
-            "date_finish",
-            "operating_reset_at",
-            "operating",
-        ] {
-            assert!(block.get(key).is_some(), "{key}");
-        }
+        let keys: Vec<&String> = block.as_object().unwrap().keys().collect();
+        assert_eq!(
+            keys,
+            [
+                "start",
+                "finish",
+                "duration",
+                "processing",
+                "date_start",
+                "date_finish",
+                "operating_reset_at",
+                "operating"
+            ]
+        );
         assert_eq!(block["duration"], 0.25);
     }
 }

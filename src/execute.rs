@@ -220,20 +220,7 @@ impl<'a> Executor<'a> {
             .cloned()
             .unwrap_or_default();
         let has_more = items.len() as u64 > page;
-        let rows: Vec<Value> = items
-            .iter()
-            .take(page as usize)
-            .map(|item| {
-                let empty = Map::new();
-                render::entity(
-                    &self.rule.entity,
-                    shape,
-                    item.as_object().unwrap_or(&empty),
-                    self.caller,
-                )
-            })
-            .collect();
-        let result = render::wrap(self.rule.wrap.as_deref(), Value::Array(rows));
+        let result = self.rows(&items[..items.len().min(page as usize)], shape);
         let Some(start) = start else {
             return Ok(self.success(result, None, Some(0)));
         };
@@ -299,6 +286,11 @@ impl<'a> Executor<'a> {
             last = page.len();
             items.extend(page);
         }
+        Ok(self.success(self.rows(&items, shape), None, None))
+    }
+
+    /// v3 items as the v2 list result (wrapped as the rule says).
+    fn rows(&self, items: &[Value], shape: &Shape) -> Value {
         let empty = Map::new();
         let rows = items
             .iter()
@@ -311,11 +303,7 @@ impl<'a> Executor<'a> {
                 )
             })
             .collect();
-        Ok(self.success(
-            render::wrap(self.rule.wrap.as_deref(), Value::Array(rows)),
-            None,
-            None,
-        ))
+        render::wrap(self.rule.wrap.as_deref(), Value::Array(rows))
     }
 
     fn time(&self) -> Value {

@@ -1,36 +1,13 @@
 //! Calendar arithmetic, ISO-8601 rendering and parsing in the portal offset, the logical
 //! clock's base, and the v2 `time` block.
 
-use serde_json::{json, Value};
-use std::time::{SystemTime, UNIX_EPOCH};
+use serde_json::Value;
+use std::time::SystemTime;
 
 /// The portal's UTC offset in seconds (+03:00).
 pub const PORTAL_OFFSET: i64 = 3 * 3600;
 
-/// Days since 1970-01-01 for a proleptic Gregorian date.
-pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The date of a day count since 1970-01-01.
-pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
+pub use crate::clock::days_from_civil;
 
 /// Unix seconds of a wall-clock time in the portal offset.
 pub fn portal_ts(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64) -> i64 {
@@ -44,15 +21,7 @@ pub fn logical_base() -> i64 {
 
 /// `YYYY-MM-DDThh:mm:ss+03:00`.
 pub fn format_iso(ts: i64) -> String {
-    let local = ts + PORTAL_OFFSET;
-    let (y, m, d) = civil_from_days(local.div_euclid(86_400));
-    let secs = local.rem_euclid(86_400);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}+03:00",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
+    crate::clock::iso(ts, PORTAL_OFFSET)
 }
 
 fn num(s: &str) -> Option<i64> {
@@ -141,46 +110,17 @@ pub fn parse_iso(input: &str) -> Option<i64> {
     Some(days_from_civil(y, m, d) * 86_400 + h * 3600 + mi * 60 + sec - offset)
 }
 
-fn unix_f64(t: SystemTime) -> f64 {
-    match t.duration_since(UNIX_EPOCH) {
-        Ok(d) => (d.as_micros() as f64) / 1_000_000.0,
-        Err(_) => 0.0,
-    }
-}
-
-fn round6(x: f64) -> f64 {
-    (x * 1_000_000.0).round() / 1_000_000.0
-}
-
-/// The six-field `time` block of a batch sub-result (`result_time` entries).
-pub fn short_time_block(start: SystemTime, finish: SystemTime) -> Value {
-    let s = unix_f64(start);
-    let f = unix_f64(finish).max(s);
-    json!({
-        "start": round6(s),
-        "finish": round6(f),
-        "duration": round6(f - s),
-        "processing": round6(f - s),
-        "date_start": format_iso(s.floor() as i64),
-        "date_finish": format_iso(f.floor() as i64),
-    })
-}
-
-/// The full v2 `time` block.
+/// The full v2 `time` block, dates in the portal offset.
 pub fn time_block(start: SystemTime, finish: SystemTime) -> Value {
-    let mut v = short_time_block(start, finish);
-    let s = unix_f64(start).floor() as i64;
-    if let Some(m) = v.as_object_mut() {
-        m.insert("operating_reset_at".into(), json!(s + 600));
-        m.insert("operating".into(), json!(0));
-    }
-    v
+    crate::clock::time_block_at(start, finish, PORTAL_OFFSET)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
+    use crate::clock::civil_from_days;
+    use serde_json::json;
+    use std::time::{Duration, UNIX_EPOCH};
 
     #[test]
     fn base_renders_in_portal_offset() {
