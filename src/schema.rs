@@ -183,7 +183,8 @@ pub fn compare(rules: &RuleSet, schema: &PortalSchema) -> Vec<Finding> {
             for (claim, offered, what) in [
                 (f.filterable, info.filterable, "filterable"),
                 (f.sortable, info.sortable, "sortable"),
-                (f.writable, info.editable, "editable"),
+                // A create-only field is not "editable" in the field list's sense.
+                (f.writable && !f.create_only, info.editable, "editable"),
             ] {
                 if claim && !offered {
                     out.push(problem(
@@ -219,7 +220,9 @@ pub fn apply(rules: &RuleSet, schema: &PortalSchema) -> RuleSet {
                 if let Some(info) = info {
                     f.filterable &= info.filterable;
                     f.sortable &= info.sortable;
-                    f.writable &= info.editable;
+                    if !f.create_only {
+                        f.writable &= info.editable;
+                    }
                 }
             }
         }
