@@ -37,11 +37,13 @@ async fn the_builtin_rules_match_the_emulated_portal() {
 #[test]
 fn a_portal_without_a_method_or_a_filterable_field_narrows_the_rules() {
     let config = config("http://127.0.0.1:1");
-    let mut portal = schema::PortalSchema::default();
-    portal.methods = ["tasks.task.list", "tasks.task.get"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut portal = schema::PortalSchema {
+        methods: ["tasks.task.list", "tasks.task.get"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        ..Default::default()
+    };
     portal.fields.insert(
         "task".into(),
         schema::fields_from_field_list(&json!({"result": {"items": [
