@@ -5,6 +5,18 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 
+/// The keys of a full v2 `time` block, in the server's order.
+pub const TIME_KEYS: [&str; 8] = [
+    "start",
+    "finish",
+    "duration",
+    "processing",
+    "date_start",
+    "date_finish",
+    "operating_reset_at",
+    "operating",
+];
+
 /// Seconds since the Unix epoch, with fractions.
 pub fn unix_seconds(t: SystemTime) -> f64 {
     t.duration_since(UNIX_EPOCH)
@@ -94,19 +106,7 @@ mod tests {
         let t = UNIX_EPOCH + Duration::from_secs(1_767_225_600);
         let block = time_block(t, t + Duration::from_millis(250));
         let keys: Vec<&String> = block.as_object().unwrap().keys().collect();
-        assert_eq!(
-            keys,
-            [
-                "start",
-                "finish",
-                "duration",
-                "processing",
-                "date_start",
-                "date_finish",
-                "operating_reset_at",
-                "operating"
-            ]
-        );
+        assert_eq!(keys, TIME_KEYS);
         assert_eq!(block["duration"], 0.25);
     }
 }

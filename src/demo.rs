@@ -44,6 +44,7 @@ const CALLS: &[(&str, &str)] = &[
 
 /// Starts both, prints the calls, and serves until SIGTERM/SIGINT.
 pub async fn run(options: DemoOptions) -> Result<(), DemoError> {
+    let mut signals = server::ShutdownSignals::install();
     let portal = emulate::start(EmulatorOptions {
         listen: options.portal,
         seed: options.seed,
@@ -78,7 +79,7 @@ pub async fn run(options: DemoOptions) -> Result<(), DemoError> {
         portal.local_addr()
     );
     println!("Ctrl-C stops the demo.");
-    server::shutdown_signal().await;
+    signals.recv().await;
     bridge.shutdown().await;
     portal.shutdown().await;
     Ok(())

@@ -99,6 +99,13 @@ pub struct Executor<'a> {
 }
 
 impl V3Reply {
+    /// The rows of a list answer (`result.items`).
+    pub fn items(&self) -> &[Value] {
+        self.result("items")
+            .and_then(Value::as_array)
+            .map_or(&[], Vec::as_slice)
+    }
+
     /// The `time` block of the answer, if any.
     pub fn time(&self) -> Option<&Value> {
         self.body.get("time")
@@ -214,11 +221,7 @@ impl<'a> Executor<'a> {
         }
         let page = self.rule.page_size as u64;
         let method = self.rule.v3_method.clone();
-        let items: Vec<Value> = reply
-            .result("items")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
+        let items = reply.items();
         let has_more = items.len() as u64 > page;
         let result = self.rows(&items[..items.len().min(page as usize)], shape);
         let Some(start) = start else {
@@ -241,10 +244,7 @@ impl<'a> Executor<'a> {
                     if !reply.is_success() {
                         return Ok(self.failure(&reply));
                     }
-                    let n = reply
-                        .result("items")
-                        .and_then(Value::as_array)
-                        .map_or(0, Vec::len) as u64;
+                    let n = reply.items().len() as u64;
                     counted += n;
                     offset += n;
                     if n < step {
@@ -266,11 +266,7 @@ impl<'a> Executor<'a> {
     ) -> Result<V2Answer, BridgeError> {
         let step = self.rule.count_page_size;
         let method = self.rule.v3_method.clone();
-        let mut items: Vec<Value> = first
-            .result("items")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
+        let mut items: Vec<Value> = first.items().to_vec();
         let mut last = items.len();
         while last == step && items.len() < step * MAX_COUNT_REQUESTS {
             let r = translate::count_request_keeping_select(request, items.len() as u64, step);
@@ -278,11 +274,7 @@ impl<'a> Executor<'a> {
             if !reply.is_success() {
                 return Ok(self.failure(&reply));
             }
-            let page = reply
-                .result("items")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
+            let page = reply.items().to_vec();
             last = page.len();
             items.extend(page);
         }

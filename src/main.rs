@@ -203,15 +203,9 @@ fn healthcheck(args: &HealthcheckArgs) -> ExitCode {
             return ExitCode::from(EXIT_CONFIG);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("b24bridge healthcheck: cannot start the runtime: {e}");
-            return ExitCode::from(EXIT_FAILURE);
-        }
+        Err(code) => return code,
     };
     match runtime.block_on(probe.run(args.timeout)) {
         Ok(()) => {
@@ -246,15 +240,9 @@ fn check(args: &CheckArgs) -> ExitCode {
         eprintln!("b24bridge: --webhook must be USER_ID/CODE, e.g. 1/abc123");
         return ExitCode::from(EXIT_CONFIG);
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("b24bridge: cannot start the runtime: {e}");
-            return ExitCode::from(EXIT_FAILURE);
-        }
+        Err(code) => return code,
     };
     runtime.block_on(async move {
         let client = match b24bridge::upstream::UpstreamClient::new(&config) {
@@ -324,6 +312,7 @@ fn emulate_command(args: &EmulateArgs) -> ExitCode {
         Err(code) => return code,
     };
     runtime.block_on(async move {
+        let mut signals = server::ShutdownSignals::install();
         let options = b24bridge::emulate::EmulatorOptions {
             listen: args.listen,
             seed: args.seed,
@@ -347,7 +336,7 @@ fn emulate_command(args: &EmulateArgs) -> ExitCode {
             "emulated portal on {scheme}://{}  (webhooks /rest/1/hook1/ and /rest/7/hook7/, REST 3.0 under /rest/api/)",
             running.local_addr()
         );
-        server::shutdown_signal().await;
+        signals.recv().await;
         running.shutdown().await;
         ExitCode::SUCCESS
     })
@@ -465,17 +454,12 @@ fn serve(args: &ConfigArgs) -> ExitCode {
         }
     };
     logging::init(config.log_format, &config.log_level);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("b24bridge: cannot start the runtime: {e}");
-            return ExitCode::from(EXIT_FAILURE);
-        }
+        Err(code) => return code,
     };
     runtime.block_on(async move {
+        let mut signals = server::ShutdownSignals::install();
         let upstream = format!("{}://{}", config.upstream.scheme, config.upstream.authority);
         let tls = config.tls.is_some();
         let running = match server::start(config).await {
@@ -492,9 +476,9 @@ fn serve(args: &ConfigArgs) -> ExitCode {
             upstream = %upstream,
             "b24bridge is serving"
         );
-        server::shutdown_signal().await;
+        signals.recv().await;
         tracing::info!("shutdown signal received");
-        match running.stop(server::shutdown_signal()).await {
+        match running.stop(signals.recv()).await {
             b24bridge::listener::DrainOutcome::Complete => {
                 tracing::info!("drained; exiting");
             }

@@ -67,16 +67,7 @@ async fn v2_reads_every_body_form_through_the_php_decoder() {
             "ids are strings in v2"
         );
         let time = &a.json()["time"];
-        for key in [
-            "start",
-            "finish",
-            "duration",
-            "processing",
-            "date_start",
-            "date_finish",
-            "operating_reset_at",
-            "operating",
-        ] {
+        for key in b24bridge::clock::TIME_KEYS {
             assert!(time.get(key).is_some(), "full time block: {key}");
         }
     }

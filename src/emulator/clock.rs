@@ -175,19 +175,7 @@ mod tests {
             .as_object()
             .map(|m| m.keys().map(String::as_str).collect())
             .unwrap_or_default();
-        assert_eq!(
-            keys,
-            [
-                "start",
-                "finish",
-                "duration",
-                "processing",
-                "date_start",
-                "date_finish",
-                "operating_reset_at",
-                "operating"
-            ]
-        );
+        assert_eq!(keys, crate::clock::TIME_KEYS);
         assert_eq!(t["duration"], json!(0.25));
         assert_eq!(t["date_start"], "2026-11-02T09:00:00+03:00");
         assert_eq!(t["operating_reset_at"], 1_793_599_800);
