@@ -128,7 +128,7 @@ pub fn to_v2(field: &Field, value: Option<&Value>, caller: Option<u64>) -> Value
         },
         Converter::Group { neutral } => match value {
             Value::Object(group) => {
-                let mut out = Map::new();
+                let mut out = Map::with_capacity(2 + neutral.len());
                 out.insert("id".into(), id_text(group.get("id")));
                 out.insert(
                     "name".into(),
@@ -170,16 +170,14 @@ fn user_object(
         return Value::Null;
     };
     let id = id_text(user.get("id"));
-    let mut out = Map::new();
-    out.insert("id".into(), id.clone());
+    let link = Value::String(link.replace("{id}", id.as_str().unwrap_or_default()));
+    let mut out = Map::with_capacity(4 + neutral.len());
+    out.insert("id".into(), id);
     out.insert(
         "name".into(),
         user.get("name").cloned().unwrap_or(Value::Null),
     );
-    out.insert(
-        "link".into(),
-        Value::String(link.replace("{id}", id.as_str().unwrap_or_default())),
-    );
+    out.insert("link".into(), link);
     let icon = user
         .get("image")
         .and_then(|i| i.get("src").or(Some(i)))
