@@ -160,7 +160,8 @@ fn holds(value: &Value, caller: Option<u64>) -> bool {
 /// Rebuilds a v2 object from a v3 object, key by key.
 fn object_with_layout(obj: &Map<String, Value>, layout: &[(String, LayoutSource)]) -> Value {
     let id = id_text(obj.get("id"));
-    let mut out = Map::new();
+    // Sized up front: growing an ordered map rehashes and moves every key already in it.
+    let mut out = Map::with_capacity(layout.len());
     for (key, source) in layout {
         let v = match source {
             LayoutSource::Literal(v) => v.clone(),

@@ -13,7 +13,8 @@ pub fn entity(
     item: &Map<String, Value>,
     caller: Option<u64>,
 ) -> Value {
-    let mut out = Map::new();
+    // Sized up front: growing an ordered map rehashes and moves every key already in it.
+    let mut out = Map::with_capacity(shape.fields.len());
     for &i in &shape.fields {
         let field = &entity.fields[i];
         out.insert(field.key.clone(), convert::to_v2(field, item, caller));
