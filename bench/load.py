@@ -570,23 +570,29 @@ def write_markdown(res, path):
     L.append(f"## Latency at a fixed rate ({p['rate']} requests/s; the 50-task list at "
              f"{p['list_rate']})\n")
     L.append(f"Open-loop load from the `rate_load` example ({p['rate_connections']} keep-alive "
-             f"connections, {p['rate_seconds']} s per run, median of {p['rounds']} rounds); "
+             f"connections, {p['rate_seconds']} s per run, median of {p.get('rate_rounds', p['rounds'])} rounds); "
              "*added* is the target's percentile minus the same payload's fetched directly from "
-             "the upstream. nginx's row is the noise floor of this machine: a proxy on a shared "
+             "the upstream in the same round, median over rounds. nginx's row is the noise floor of this machine: a proxy on a shared "
              "core waits for the scheduler now and then, whatever it is.\n")
+    if res.get("measured", {}).get("rate"):
+        L.append(f"Measured {res['measured']['rate']}.\n")
+    L.append(f"*quiet*: the same, over the rounds in which neither run saw more than {QUIET} "
+             "cores of outside load (other developers' builds); *other load* is the median "
+             "outside load of the target's runs.\n")
     L.append("| target | rate | p50 | p99 | p99.9 | max | added p50 | added p99 | "
-             "proxy CPU µs/req |")
-    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+             "added p99, quiet (rounds) | proxy CPU µs/req | other load |")
+    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, _, call, _, base in RATE_TARGETS:
         r = res["rate"].get(name)
         if not r:
             continue
-        b = res["rate"].get(base) if base else None
-        add50 = ms(r["p50_us"] - b["p50_us"]) if b else "–"
-        add99 = ms(r["p99_us"] - b["p99_us"]) if b else "–"
+        add50 = ms(r.get("added_p50_us")) if base else "–"
+        add99 = ms(r.get("added_p99_us")) if base else "–"
         L.append(f"| {name} ({call}) | {fmt(r['achieved_rate'], 0)} | {ms(r['p50_us'])} | "
                  f"{ms(r['p99_us'])} | {ms(r['p999_us'])} | {ms(r['max_us'])} | {add50} | "
-                 f"**{add99}** | {fmt(r.get('proxy_cpu_us'))} |")
+                 f"{add99} | "
+                 f"{'**' + ms(r.get('quiet_added_p99_us')) + '**' + ' (' + str(r.get('quiet_rounds')) + ')' if base else '–'} | "
+                 f"{fmt(r.get('proxy_cpu_us'))} | {fmt(r.get('other_load_cores'), 2)} |")
     L.append("")
     L.append(f"## Peak RSS with {p['many_connections']} concurrent keep-alive connections\n")
     L.append(f"*open*: {p['many_connections']} keep-alive connections stay open while `rate_load` "
@@ -621,7 +627,7 @@ def write_markdown(res, path):
 CHART_HEAD = """set terminal pngcairo size 1300,560 font "sans,10"
 set output "{png}"
 set datafile separator "\\t"
-set multiplot layout 1,{panels} title "b24bridge load benchmark, {date} (median of {rounds} rounds)"
+set multiplot layout 1,{panels} title "b24bridge load benchmark, {date} (medians over rounds; see results.md)"
 set style data histograms
 set style fill solid 0.8 border -1
 set boxwidth 0.9
@@ -663,7 +669,7 @@ def write_chart(res, workdir, png):
     for name, _, call, _, _ in RATE_TARGETS:
         r = res["rate"].get(name)
         if r and call != "list":
-            lat_rows.append(f"{name} ({call})\t{r['p50_us'] / 1000:.3f}\t{r['p99_us'] / 1000:.3f}\n")
+            lat_rows.append(f"{name}\t{r['p50_us'] / 1000:.3f}\t{r['p99_us'] / 1000:.3f}\n")
     panels = [(CHART_CPU, cpu, cpu_rows), (CHART_LAT, lat, lat_rows)]
     panels = [p for p in panels if p[2]]
     if not panels:
@@ -689,6 +695,61 @@ def ratio(res, label, num, den, target=None, limit=None):
     return {"label": label, "value": value, "target": target, "met": met}
 
 
+QUIET = 0.25  # cores of outside load below which a round counts as quiet
+
+
+def derive(res):
+    """Ratios, paired added latencies and target verdicts, from the measured medians."""
+    p = res["params"]
+    raw = res.get("raw", {}).get("rate", {})
+    # Added latency, paired: each round's target minus its baseline measured seconds before
+    # it, then the median over rounds, so slow swings of outside load cancel. "quiet": only
+    # the rounds in which neither run saw more than QUIET cores of outside load.
+    for name, _, _, _, base in RATE_TARGETS:
+        if not (base and raw.get(name) and raw.get(base) and name in res["rate"]):
+            continue
+        pairs = list(zip(raw[name], raw[base]))
+        quiet = [(a, b) for a, b in pairs
+                 if max(a.get("other_load_cores", 0), b.get("other_load_cores", 0)) < QUIET]
+        for q in ("p50_us", "p99_us"):
+            res["rate"][name]["added_" + q] = median([a[q] - b[q] for a, b in pairs])
+            res["rate"][name]["quiet_added_" + q] = median([a[q] - b[q] for a, b in quiet])
+        res["rate"][name]["quiet_rounds"] = len(quiet)
+    res["ratios"] = [
+        ratio(res, "b24bridge pass-through / nginx (user.current)", "bridge_pass", "nginx", "≤ 1.0", 1.0),
+        ratio(res, "b24bridge pass-through / nginx (50-task v2 list)", "bridge_v2list", "nginx_v2list"),
+        ratio(res, "translated 50-task list with total / pass-through of the same payload",
+              "bridge_list", "bridge_v2list", "≤ 2.0", 2.0),
+        ratio(res, "translated 50-task list start=-1 / pass-through of the same payload",
+              "bridge_list_nototal", "bridge_v2list"),
+        ratio(res, "translated tasks.task.get / pass-through user.current", "bridge_get", "bridge_pass"),
+        ratio(res, "pass-through at log level info / at warn", "bridge_pass_info", "bridge_pass"),
+        ratio(res, "pass-through with mimalloc / with glibc malloc", "bridge_pass_mimalloc", "bridge_pass"),
+        ratio(res, "translated get with mimalloc / with glibc malloc", "bridge_get_mimalloc", "bridge_get"),
+        ratio(res, "translated list with mimalloc / with glibc malloc", "bridge_list_mimalloc",
+              "bridge_list"),
+        ratio(res, "b24bridge pass-through with mimalloc / nginx", "bridge_pass_mimalloc", "nginx"),
+    ]
+    for name, what in (("nginx", "nginx"), ("bridge_pass", "b24bridge pass-through"),
+                       ("bridge_get", "b24bridge translated tasks.task.get")):
+        r = res["rate"].get(name)
+        for key, rounds in (("added_p99_us", "all rounds"), ("quiet_added_p99_us", "quiet rounds")):
+            if r and r.get(key) is not None:
+                added = r[key]
+                if key.startswith("quiet"):
+                    rounds = f"{r['quiet_rounds']} quiet rounds"
+                res["ratios"].append({
+                    "label": f"added p99 latency at {p['rate']} req/s, {what}, {rounds} (µs)",
+                    "value": float(added), "target": None if name == "nginx" else "< 1000 µs",
+                    "met": added < 1000})
+    conn = res["connections"].get("bridge_pass_open")
+    if conn:
+        mb = conn["peak_rss_kb"] / 1024
+        res["ratios"].append({"label": f"peak RSS with {p['many_connections']} open keep-alive "
+                              f"connections at {p['rate']} req/s, pass-through (MB)",
+                              "value": mb, "target": "< 30 MB", "met": mb < 30})
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=3)
@@ -702,19 +763,46 @@ def main():
     ap.add_argument("--only", default="", help="comma-separated throughput target names")
     ap.add_argument("--skip", default="", help="comma-separated parts to skip: throughput,rate,connections,count")
     ap.add_argument("--out", default=RESULTS)
+    ap.add_argument("--report-only", action="store_true",
+                    help="rewrite results.md and chart.png from OUT/results.json, measure nothing")
+    ap.add_argument("--merge", action="store_true",
+                    help="keep the parts of OUT/results.json that --skip leaves out")
     args = ap.parse_args()
     if not 1 <= args.seconds <= 9 or not 1 <= args.rate_seconds <= 10:
         ap.error("runs are bounded to 10 s")
     for exe in (BRIDGE, CANNED, RATE_LOAD):
         if not os.path.exists(exe):
             ap.error(f"{exe} is missing: run scripts/bench-load (it builds them)")
+    if args.report_only:
+        with open(os.path.join(args.out, "results.json")) as f:
+            res = json.load(f)
+        derive(res)
+        with open(os.path.join(args.out, "results.json"), "w") as f:
+            json.dump(res, f, indent=1)
+        write_markdown(res, os.path.join(args.out, "results.md"))
+        write_chart(res, tempfile.mkdtemp(), os.path.join(args.out, "chart.png"))
+        return
     skip = set(filter(None, args.skip.split(",")))
     only = set(filter(None, args.only.split(",")))
 
     workdir = tempfile.mkdtemp(prefix="b24bridge-bench-")
     os.makedirs(args.out, exist_ok=True)
     res = {"machine": machine(), "params": vars(args) | {"only": sorted(only)},
-           "throughput": {}, "rate": {}, "connections": {}, "raw": {}, "errors_total": 0}
+           "throughput": {}, "rate": {}, "connections": {}, "raw": {}, "errors_total": 0,
+           "measured": {}}
+    previous = os.path.join(args.out, "results.json")
+    if args.merge and os.path.exists(previous):
+        # Re-measure only the parts not skipped; keep the others from the last full run.
+        with open(previous) as f:
+            old = json.load(f)
+        for key in ("throughput", "rate", "connections", "raw", "upstream_requests", "measured"):
+            if key in old:
+                res[key] = old[key]
+        res["machine"]["date"] = old["machine"]["date"]
+        res["machine"]["loadavg_start"] = old["machine"]["loadavg_start"]
+        res["errors_total"] = old.get("errors_total", 0)
+        res["params"] = old["params"] | {"merged": sorted(
+            {"throughput", "rate", "connections", "count"} - skip)}
     canned_port = free_port()
     canned = Proc(["taskset", "-c", LOAD_CPU, CANNED, "--listen", f"127.0.0.1:{canned_port}"],
                   stderr=open(os.path.join(workdir, "canned.log"), "w"))
@@ -724,7 +812,7 @@ def main():
             log("== upstream requests per v2 call")
             res["upstream_requests"] = count_upstream(canned_port, workdir)
         else:
-            res["upstream_requests"] = []
+            res.setdefault("upstream_requests", [])
 
         have_mimalloc = os.path.exists(MIMALLOC)
         if not have_mimalloc:
@@ -758,11 +846,18 @@ def main():
                     proxy = Proxy(kind, canned_port, workdir)
                     try:
                         run_wrk(proxy.port, call, workdir, 1, args.rate_connections)  # warm-up
-                        c0 = proxy.cpu()
+                        c0, up0, busy0, t0 = proxy.cpu(), jiffies(canned.pid), machine_busy(), time.monotonic()
+                        usage0 = os.times()
                         r = run_rate(proxy, call, args.rate_seconds, rate, args.rate_connections)
-                        c1 = proxy.cpu()
+                        usage1 = os.times()
+                        c1, up1, busy1, wall = (proxy.cpu(), jiffies(canned.pid), machine_busy(),
+                                                time.monotonic() - t0)
                         r["proxy_cpu_us"] = ((c1 - c0) * 1e6 / CLK_TCK / max(r["requests"], 1)
                                              if proxy.proc else None)
+                        client_j = ((usage1.children_user + usage1.children_system)
+                                    - (usage0.children_user + usage0.children_system)) * CLK_TCK
+                        r["other_load_cores"] = max(0.0, (busy1["cpu"] - busy0["cpu"] - (c1 - c0)
+                                                          - (up1 - up0) - client_j) / CLK_TCK / wall)
                     finally:
                         proxy.stop()
                     raw[name].append(r)
@@ -771,6 +866,9 @@ def main():
                         f"{r['p50_us']} p99 {r['p99_us']} max {r['max_us']} µs")
             res["raw"]["rate"] = raw
             res["rate"] = {k: summarise(v) for k, v in raw.items() if v}
+            res["params"]["rate_rounds"] = args.rounds
+            res["measured"]["rate"] = datetime.datetime.now(datetime.timezone.utc).strftime(
+                "%Y-%m-%d %H:%M UTC") + f", load average {loadavg()}"
 
         if "connections" not in skip:
             raw = {t[0]: [] for t in CONN_TARGETS}
@@ -802,37 +900,7 @@ def main():
         canned.stop()
 
     res["machine"]["loadavg_end"] = loadavg()
-    res["ratios"] = [
-        ratio(res, "b24bridge pass-through / nginx (user.current)", "bridge_pass", "nginx", "≤ 1.0", 1.0),
-        ratio(res, "b24bridge pass-through / nginx (50-task v2 list)", "bridge_v2list", "nginx_v2list"),
-        ratio(res, "translated 50-task list with total / pass-through of the same payload",
-              "bridge_list", "bridge_v2list", "≤ 2.0", 2.0),
-        ratio(res, "translated 50-task list start=-1 / pass-through of the same payload",
-              "bridge_list_nototal", "bridge_v2list"),
-        ratio(res, "translated tasks.task.get / pass-through user.current", "bridge_get", "bridge_pass"),
-        ratio(res, "pass-through at log level info / at warn", "bridge_pass_info", "bridge_pass"),
-        ratio(res, "pass-through with mimalloc / with glibc malloc", "bridge_pass_mimalloc", "bridge_pass"),
-        ratio(res, "translated get with mimalloc / with glibc malloc", "bridge_get_mimalloc", "bridge_get"),
-        ratio(res, "translated list with mimalloc / with glibc malloc", "bridge_list_mimalloc",
-              "bridge_list"),
-        ratio(res, "b24bridge pass-through with mimalloc / nginx", "bridge_pass_mimalloc", "nginx"),
-    ]
-    direct = res["rate"].get("direct")
-    for name, what in (("nginx", "nginx"), ("bridge_pass", "b24bridge pass-through"),
-                       ("bridge_get", "b24bridge translated tasks.task.get")):
-        r = res["rate"].get(name)
-        if direct and r:
-            added = r["p99_us"] - direct["p99_us"]
-            res["ratios"].append({"label": f"added p99 latency at {args.rate} req/s, {what} (µs)",
-                                  "value": float(added),
-                                  "target": None if name == "nginx" else "< 1000 µs",
-                                  "met": added < 1000})
-    conn = res["connections"].get("bridge_pass_open")
-    if conn:
-        mb = conn["peak_rss_kb"] / 1024
-        res["ratios"].append({"label": f"peak RSS with {args.many_connections} open keep-alive "
-                              f"connections at {args.rate} req/s, pass-through (MB)",
-                              "value": mb, "target": "< 30 MB", "met": mb < 30})
+    derive(res)
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(res, f, indent=1)
     write_markdown(res, os.path.join(args.out, "results.md"))
