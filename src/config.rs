@@ -33,6 +33,9 @@ pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(20);
 /// few seconds so endpoint controllers forget the pod before its listener closes.
 pub const DEFAULT_PRE_DRAIN_DELAY: Duration = Duration::ZERO;
 pub const ENV_PREFIX: &str = "B24BRIDGE_";
+/// A translated 50-task list holds about 0.7 MB while it is rebuilt (see bench/results);
+/// this bounds that memory to tens of MB however many clients call at once.
+pub const DEFAULT_MAX_CONCURRENT_TRANSLATIONS: usize = 64;
 
 /// The configuration as written by the operator, before any check.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -106,6 +109,8 @@ pub struct RawLimits {
     pub max_vars: u64,
     pub max_depth: u64,
     pub header_read_timeout: String,
+    /// Translated calls (and bridge-run batches) served at once; more wait their turn.
+    pub max_concurrent_translations: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -165,6 +170,7 @@ impl Default for RawLimits {
             max_vars: d.max_vars as u64,
             max_depth: d.max_depth as u64,
             header_read_timeout: duration_text(DEFAULT_HEADER_READ_TIMEOUT),
+            max_concurrent_translations: DEFAULT_MAX_CONCURRENT_TRANSLATIONS as u64,
         }
     }
 }
@@ -268,6 +274,7 @@ pub struct Config {
     pub ca_file: Option<PathBuf>,
     pub limits: DecodeLimits,
     pub header_read_timeout: Duration,
+    pub max_concurrent_translations: usize,
     pub log_format: LogFormat,
     pub log_level: String,
     pub drain_timeout: Duration,
@@ -497,6 +504,11 @@ impl Config {
                     "use a positive depth such as 64",
                 )?,
             },
+            max_concurrent_translations: positive(
+                "limits.max_concurrent_translations",
+                raw.limits.max_concurrent_translations,
+                "use a positive count such as 64",
+            )?,
             header_read_timeout: parse_duration(
                 "limits.header_read_timeout",
                 &raw.limits.header_read_timeout,

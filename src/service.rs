@@ -36,6 +36,8 @@ pub struct Bridge {
     client: UpstreamClient,
     draining: AtomicBool,
     callers: CallerCache,
+    /// Slots for translated calls: their memory is bounded, pass-through is not affected.
+    translations: tokio::sync::Semaphore,
 }
 
 /// What the access log records about how a request was served.
@@ -95,6 +97,7 @@ impl Outcome {
 impl Bridge {
     pub fn new(config: Arc<Config>, client: UpstreamClient) -> Self {
         Bridge {
+            translations: tokio::sync::Semaphore::new(config.max_concurrent_translations),
             config,
             client,
             draining: AtomicBool::new(false),
@@ -183,10 +186,12 @@ impl Bridge {
                 forward::forward(&self.client, request, peer, max_body).await,
             ),
             Route::V2(call) if call.method == "batch" && call.format == Format::Json => {
+                let _slot = self.translations.acquire().await;
                 self.batch(&call, request, peer).await
             }
             Route::V2(call) => match self.config.rules.route(&call.method) {
                 Some(MethodRoute::V3(rule)) if call.format == Format::Json => {
+                    let _slot = self.translations.acquire().await;
                     self.translated(&call, rule, request, peer).await
                 }
                 Some(MethodRoute::Deny) => Outcome::plain(

@@ -190,3 +190,52 @@ async fn reads_are_not_retried_and_end_in_a_v2_504() {
     assert_eq!(answer.json()["error"], "ERROR_UPSTREAM_TIMEOUT");
     assert_eq!(portal.received().len(), 1);
 }
+
+#[tokio::test]
+async fn translated_calls_beyond_the_concurrency_limit_wait_while_pass_through_flows() {
+    const ITEM: &str = r#"{"result":{"item":{"id":1}},"time":{"start":1}}"#;
+    let portal = MockPortal::start(Behaviour::sequence(vec![
+        (Duration::from_millis(1500), 200, ITEM),
+        (NOW, 200, ITEM),
+    ]))
+    .await;
+    let mut raw = support::raw_config(&portal.url());
+    raw.limits.max_concurrent_translations = 1;
+    let bridge = support::start_bridge(raw).await;
+    let addr = bridge.local_addr();
+    let first = tokio::spawn(async move {
+        send(
+            addr,
+            "GET",
+            "/rest/1/hook1/tasks.task.get?taskId=1",
+            &[],
+            "",
+        )
+        .await
+    });
+    while portal.received().is_empty() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let second = tokio::spawn(async move {
+        send(
+            addr,
+            "GET",
+            "/rest/1/hook1/tasks.task.get?taskId=2",
+            &[],
+            "",
+        )
+        .await
+    });
+    let pass = send(addr, "GET", "/rest/1/hook1/user.current", &[], "").await;
+    assert_eq!(pass.status, 200, "pass-through is not held by the limit");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let targets: Vec<String> = portal.received().iter().map(|r| r.target.clone()).collect();
+    assert_eq!(
+        targets.len(),
+        2,
+        "the second translated call waits for the first: {targets:?}"
+    );
+    assert_eq!(first.await.unwrap().status, 200);
+    assert_eq!(second.await.unwrap().status, 200);
+    assert_eq!(portal.received().len(), 3);
+}
