@@ -61,6 +61,15 @@ struct Runner<'a> {
     translated: usize,
     /// An answer that replaces the whole batch (the portal refused the batch itself).
     whole: Option<V2Answer>,
+    /// Whether something that may have changed data has run: a translated write the portal
+    /// accepted, or a pass-through group (its methods are unknown to the bridge).
+    committed: bool,
+}
+
+/// The portal's rate limit: v2 answers it for a request as a whole, never per command.
+fn is_rate_limited(answer: &V2Answer) -> bool {
+    answer.status == StatusCode::SERVICE_UNAVAILABLE
+        && answer.body.get("error").and_then(Value::as_str) == Some("QUERY_LIMIT_EXCEEDED")
 }
 
 /// Runs `batch`; `None` when it has no translated command and should go to v2 untouched.
@@ -89,6 +98,7 @@ pub async fn run(ctx: &BatchContext<'_>, batch: Batch) -> Result<Option<BatchRun
         requests: 0,
         translated: 0,
         whole: None,
+        committed: false,
     };
     for command in batch.commands {
         if runner.stopped {
@@ -273,6 +283,7 @@ impl Runner<'_> {
             self.stopped = true;
             return Ok(());
         };
+        self.committed = true;
         if let Some(t) = reply.time() {
             self.times.push(t.clone());
         }
@@ -404,7 +415,13 @@ impl Runner<'_> {
             self.ctx.caller,
             key,
         );
+        let write = p.plan.is_write();
         let answer = executor.run(p.plan).await?;
+        // A write refused at its first request did not run; any other outcome may have
+        // changed data (e.g. the write ran and only the re-read was refused).
+        if write && !(executor.requests == 1 && is_rate_limited(&answer)) {
+            self.committed = true;
+        }
         self.requests += executor.requests;
         self.translated += 1;
         if let Some(t) = answer.body.get("time") {
@@ -415,6 +432,15 @@ impl Runner<'_> {
     }
 
     fn record_answer(&mut self, key: String, answer: V2Answer) {
+        if is_rate_limited(&answer) && !self.committed {
+            // v2 refuses a batch over the rate limit as a whole, with HTTP 503, and clients
+            // retry it; a per-command QUERY_LIMIT_EXCEEDED inside a 200 is never seen there
+            // (fast_bitrix24 raises on it, b24pysdk drops the page). Nothing has changed data
+            // yet, so the whole batch can be run again.
+            self.whole = Some(answer);
+            self.stopped = true;
+            return;
+        }
         let body = answer.body;
         let outcome = if answer.status == StatusCode::OK && body.get("result").is_some() {
             Outcome::Success {
