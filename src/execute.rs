@@ -22,6 +22,46 @@ use crate::upstream::UpstreamClient;
 
 /// The most a v3 answer may weigh; a v2 client never asked for more than this.
 const MAX_V3_ANSWER_BYTES: usize = 64 * 1024 * 1024;
+/// How long the bridge waits out the portal's rate limit on requests of its own making
+/// (a re-read after a write, a counting request, a batch after a write). A v2 client never
+/// sent those, so it cannot retry them; and a write has already changed data.
+pub const RATE_LIMIT_PATIENCE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The portal's leaky-bucket refusal (`503 QUERY_LIMIT_EXCEEDED`), flat or nested.
+pub fn is_rate_limited(status: u16, body: &Value) -> bool {
+    let code = body
+        .get("error")
+        .and_then(|e| e.as_str().or_else(|| e.get("code").and_then(Value::as_str)));
+    status == 503 && code == Some("QUERY_LIMIT_EXCEEDED")
+}
+
+/// POSTs like [`post_json`]; when `patient`, waits out rate-limit refusals (backing off
+/// from 0.5 s to 2 s) for up to [`RATE_LIMIT_PATIENCE`]. Returns the reply and the number
+/// of requests sent.
+pub async fn post_json_patiently(
+    client: &UpstreamClient,
+    path_and_query: &str,
+    body: Bytes,
+    key: Option<&str>,
+    patient: bool,
+) -> Result<(V3Reply, usize), BridgeError> {
+    let started = std::time::Instant::now();
+    let mut pause = std::time::Duration::from_millis(500);
+    let mut sent = 0;
+    loop {
+        sent += 1;
+        let reply = post_json(client, path_and_query, body.clone(), key).await?;
+        if !(patient && is_rate_limited(reply.status, &reply.body))
+            || started.elapsed() + pause > RATE_LIMIT_PATIENCE
+        {
+            return Ok((reply, sent));
+        }
+        tracing::debug!(path = %crate::redact::redact_path(path_and_query), "rate-limited on a request of the bridge's own; waiting");
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(std::time::Duration::from_secs(2));
+    }
+}
+
 /// Counting never runs away on a portal that keeps answering full pages.
 const MAX_COUNT_REQUESTS: usize = 10_000;
 
@@ -96,6 +136,12 @@ pub struct Executor<'a> {
     times: Vec<Value>,
     /// Number of upstream requests sent, for logs and the benchmark.
     pub requests: usize,
+    /// Wait out rate limits on every request, not only after the first success (set
+    /// when an earlier part of the same v2 call has already changed data).
+    patient: bool,
+    /// Successful upstream answers so far: after one, every further request is the
+    /// bridge's own and is waited out when rate-limited.
+    succeeded: usize,
 }
 
 impl V3Reply {
@@ -131,7 +177,15 @@ impl<'a> Executor<'a> {
             started: SystemTime::now(),
             times: Vec::new(),
             requests: 0,
+            patient: false,
+            succeeded: 0,
         }
+    }
+
+    /// Waits out rate limits from the first request on (see [`RATE_LIMIT_PATIENCE`]).
+    pub fn patient(mut self, patient: bool) -> Self {
+        self.patient = patient;
+        self
     }
 
     /// Runs the plan to its v2 answer.
@@ -362,12 +416,19 @@ impl<'a> Executor<'a> {
         };
         let attempts = if write && key.is_some() { 2 } else { 1 };
         let mut last_error = None;
+        let patient = self.patient || self.succeeded > 0;
+        let path = format!("{}{}", self.target.prefix, method);
         for _ in 0..attempts {
-            self.requests += 1;
-            match self.send_once(method, bytes.clone(), key.as_deref()).await {
-                Ok(reply) => {
+            match post_json_patiently(self.client, &path, bytes.clone(), key.as_deref(), patient)
+                .await
+            {
+                Ok((reply, sent)) => {
+                    self.requests += sent;
                     if let Some(t) = reply.body.get("time") {
                         self.times.push(t.clone());
+                    }
+                    if reply.is_success() {
+                        self.succeeded += 1;
                     }
                     return Ok(reply);
                 }
@@ -376,6 +437,7 @@ impl<'a> Executor<'a> {
                     | BridgeError::UpstreamProtocol(_)
                     | BridgeError::UpstreamConnect(_)),
                 ) => {
+                    self.requests += 1;
                     tracing::warn!(error = %e, method, "v3 request failed");
                     last_error = Some(e);
                 }
@@ -384,16 +446,6 @@ impl<'a> Executor<'a> {
         }
         Err(last_error
             .unwrap_or_else(|| BridgeError::UpstreamProtocol("no attempt was made".into())))
-    }
-
-    async fn send_once(
-        &self,
-        method: &str,
-        body: Bytes,
-        key: Option<&str>,
-    ) -> Result<V3Reply, BridgeError> {
-        let path = format!("{}{}", self.target.prefix, method);
-        post_json(self.client, &path, body, key).await
     }
 }
 

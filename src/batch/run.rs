@@ -17,10 +17,10 @@ use serde_json::{json, Map, Value};
 use super::{assemble, php_query, referenced_keys, substitute, Batch, Command, Outcome};
 use crate::clock;
 use crate::error::BridgeError;
-use crate::execute::{first_request, post_json, Executor, V2Answer, V3Reply, V3Target};
+use crate::execute::{first_request, post_json_patiently, Executor, V2Answer, V3Reply, V3Target};
 use crate::identity;
 use crate::route::{Format, V2Auth};
-use crate::rules::{MethodRoute, MethodRule, RuleSet};
+use crate::rules::{Converter, MethodRoute, MethodRule, RuleSet};
 use crate::translate::{self, render, Context, Plan};
 use crate::upstream::UpstreamClient;
 
@@ -45,6 +45,8 @@ struct PendingV3 {
     command: Command,
     rule: Arc<MethodRule>,
     plan: Plan,
+    /// Its plan refers to earlier calls of the same v3 batch through `$ref`.
+    chained: bool,
 }
 
 struct Runner<'a> {
@@ -64,6 +66,10 @@ struct Runner<'a> {
     /// Whether something that may have changed data has run: a translated write the portal
     /// accepted, or a pass-through group (its methods are unknown to the bridge).
     committed: bool,
+    /// Whether the portal has accepted any request of this batch: from then on every
+    /// further request is the bridge's own making, and its rate limit is waited out
+    /// (clients give up after a few 503s for what was one request to them).
+    accepted: bool,
 }
 
 /// The portal's rate limit: v2 answers it for a request as a whole, never per command.
@@ -99,6 +105,7 @@ pub async fn run(ctx: &BatchContext<'_>, batch: Batch) -> Result<Option<BatchRun
         translated: 0,
         whole: None,
         committed: false,
+        accepted: false,
     };
     for command in batch.commands {
         if runner.stopped {
@@ -169,6 +176,17 @@ impl Runner<'_> {
             .iter()
             .any(|k| self.pending_v3.iter().any(|p| &p.command.key == k))
         {
+            // A read that takes a value from an earlier read of the pending group (a keyset
+            // chain such as b24pysdk's as_list_fast) rides in the same v3 batch with `$ref`.
+            if let Some(plan) = self.plan_chained(&rule, &command) {
+                self.pending_v3.push(PendingV3 {
+                    command,
+                    rule,
+                    plan,
+                    chained: true,
+                });
+                return Ok(());
+            }
             self.flush_v3().await?;
         }
         if self.stopped {
@@ -195,6 +213,7 @@ impl Runner<'_> {
                             command,
                             rule,
                             plan,
+                            chained: false,
                         })
                         .await?;
                     }
@@ -203,11 +222,55 @@ impl Runner<'_> {
                         command,
                         rule,
                         plan,
+                        chained: false,
                     });
                 }
                 Ok(())
             }
         }
+    }
+
+    /// Plans a read whose references into the pending v3 group become `$ref`s; `None` when
+    /// one of them cannot (a path the v3 answer does not have, a reference inside a text,
+    /// a write).
+    fn plan_chained(&self, rule: &MethodRule, command: &Command) -> Option<Plan> {
+        // Stand-in integers go through planning like real values, then become `$ref`s.
+        const SENTINEL_BASE: i64 = 8_000_000_000_000_000;
+        let mut params = command.params.clone();
+        self.substitute_known(&mut params);
+        let pending = &self.pending_v3;
+        let mut refs: Vec<String> = Vec::new();
+        let unmapped = std::cell::Cell::new(false);
+        replace_whole_references(&mut params, &mut |r: &super::Reference| {
+            let Some(index) = pending.iter().position(|p| p.command.key == r.key) else {
+                unmapped.set(true);
+                return None;
+            };
+            let Some(path) = v3_path(&pending[index].rule, &r.path) else {
+                unmapped.set(true);
+                return None;
+            };
+            refs.push(format!("{}.{path}", alias(index)));
+            Some(Value::from(SENTINEL_BASE + refs.len() as i64 - 1))
+        });
+        if unmapped.get() || refs.is_empty() || !referenced_keys(&params).is_empty() {
+            return None;
+        }
+        let ctx = Context::for_rules(self.ctx.rules, self.ctx.caller);
+        let mut plan = translate::plan(rule, &params, ctx).ok()?;
+        if plan.is_write() {
+            return None;
+        }
+        let mut found = 0;
+        replace_sentinels(plan.first_request_mut(), &mut |n| {
+            let i = n
+                .checked_sub(SENTINEL_BASE)
+                .and_then(|i| usize::try_from(i).ok())?;
+            let path = refs.get(i)?;
+            found += 1;
+            Some(json!({ "$ref": path }))
+        });
+        (found == refs.len()).then_some(plan)
     }
 
     async fn add_v2(&mut self, mut command: Command) -> Result<(), BridgeError> {
@@ -271,9 +334,15 @@ impl Runner<'_> {
                 "/rest/batch".to_owned()
             }
         };
-        self.requests += 1;
         let bytes = Bytes::from(serde_json::to_vec(&Value::Object(body)).unwrap_or_default());
-        let reply = post_json(self.ctx.client, &path, bytes, None).await?;
+        // Once something in this batch has changed data, a rate limit is waited out here:
+        // answering 503 would make the client repeat what already ran.
+        let (reply, sent) =
+            post_json_patiently(self.ctx.client, &path, bytes, None, self.patient()).await?;
+        self.requests += sent;
+        if !crate::execute::is_rate_limited(reply.status, &reply.body) {
+            self.accepted = true;
+        }
         let Some(batch) = reply.body.get("result").filter(|_| reply.status == 200) else {
             // The portal refused the batch as a whole (auth, rate limit): so does the bridge.
             self.whole = Some(V2Answer {
@@ -332,9 +401,10 @@ impl Runner<'_> {
         }
         let elements: Vec<Value> = pending
             .iter()
-            .map(|p| {
+            .enumerate()
+            .map(|(i, p)| {
                 let (method, query) = first_request(&p.rule, &p.plan);
-                json!({"method": method, "query": query})
+                json!({"method": method, "query": query, "as": alias(i)})
             })
             .collect();
         let mut path = format!("{}batch", self.target.prefix);
@@ -345,9 +415,15 @@ impl Runner<'_> {
                     .to_string(),
             );
         }
-        self.requests += 1;
         let bytes = Bytes::from(serde_json::to_vec(&Value::Array(elements)).unwrap_or_default());
-        let reply = post_json(self.ctx.client, &path, bytes, None).await?;
+        // Once something in this batch has changed data, a rate limit is waited out here:
+        // answering 503 would make the client repeat what already ran.
+        let (reply, sent) =
+            post_json_patiently(self.ctx.client, &path, bytes, None, self.patient()).await?;
+        self.requests += sent;
+        if !crate::execute::is_rate_limited(reply.status, &reply.body) {
+            self.accepted = true;
+        }
         let results = reply
             .body
             .get("result")
@@ -355,6 +431,34 @@ impl Runner<'_> {
             .filter(|r| reply.status == 200 && r.len() == pending.len())
             .cloned();
         let Some(results) = results else {
+            if crate::execute::is_rate_limited(reply.status, &reply.body) {
+                // Refused before anything ran: v2 refuses the whole request the same way.
+                self.record_answer(
+                    pending[0].command.key.clone(),
+                    V2Answer {
+                        status: StatusCode::SERVICE_UNAVAILABLE,
+                        body: reply.body,
+                    },
+                );
+                return Ok(());
+            }
+            if pending.len() > 1 && pending.iter().any(|p| p.chained) {
+                // A keyset chain usually fails because it ran past the data, so that a
+                // `$ref` names a row that is not there: the first half likely succeeds.
+                // The second half is planned again from what the bridge then knows.
+                tracing::debug!("v3 batch with a chain failed; trying its first half");
+                let mut first = pending;
+                let second = first.split_off(first.len() / 2);
+                self.pending_v3 = first;
+                Box::pin(self.flush_v3()).await?;
+                for p in second {
+                    if self.stopped {
+                        break;
+                    }
+                    Box::pin(self.add(p.command)).await?;
+                }
+                return Ok(());
+            }
             // A v3 batch fails as a whole; run the commands one by one so each gets its own
             // outcome, as in v2.
             tracing::debug!(
@@ -365,7 +469,13 @@ impl Runner<'_> {
                 if self.stopped {
                     break;
                 }
-                self.run_one(p).await?;
+                if p.chained {
+                    // Its `$ref`s only work inside the batch: plan it again from the
+                    // results the bridge holds now, or let v2 answer it.
+                    self.replan_alone(p).await?;
+                } else {
+                    self.run_one(p).await?;
+                }
             }
             return Ok(());
         };
@@ -373,9 +483,14 @@ impl Runner<'_> {
         if !time.is_null() {
             self.times.push(time.clone());
         }
-        for (p, result) in pending.into_iter().zip(results) {
+        for (mut p, result) in pending.into_iter().zip(results.iter().cloned()) {
             if self.stopped {
                 break;
+            }
+            if p.chained {
+                // Follow-up requests (counting a full page) go alone: give them the values
+                // the `$ref`s stood for.
+                resolve_refs(p.plan.first_request_mut(), &results);
             }
             let share = V3Reply {
                 status: 200,
@@ -388,7 +503,8 @@ impl Runner<'_> {
                 &p.rule,
                 self.ctx.caller,
                 None,
-            );
+            )
+            .patient(self.patient());
             executor.note_time(&time);
             let answer = executor.finish(p.plan, share).await?;
             self.requests += executor.requests;
@@ -414,13 +530,18 @@ impl Runner<'_> {
             &p.rule,
             self.ctx.caller,
             key,
-        );
+        )
+        .patient(self.patient());
         let write = p.plan.is_write();
         let answer = executor.run(p.plan).await?;
         // A write refused at its first request did not run; any other outcome may have
         // changed data (e.g. the write ran and only the re-read was refused).
-        if write && !(executor.requests == 1 && is_rate_limited(&answer)) {
+        let refused_at_once = executor.requests == 1 && is_rate_limited(&answer);
+        if write && !refused_at_once {
             self.committed = true;
+        }
+        if !refused_at_once {
+            self.accepted = true;
         }
         self.requests += executor.requests;
         self.translated += 1;
@@ -429,6 +550,31 @@ impl Runner<'_> {
         }
         self.record_answer(p.command.key, answer);
         Ok(())
+    }
+
+    async fn replan_alone(&mut self, p: PendingV3) -> Result<(), BridgeError> {
+        let mut params = p.command.params.clone();
+        self.substitute_known(&mut params);
+        let ctx = Context::for_rules(self.ctx.rules, self.ctx.caller);
+        match translate::plan(&p.rule, &params, ctx) {
+            Ok(plan) => {
+                self.run_one(PendingV3 {
+                    plan,
+                    chained: false,
+                    ..p
+                })
+                .await
+            }
+            Err(_) => {
+                self.pending_v2.push(p.command);
+                self.flush_v2().await
+            }
+        }
+    }
+
+    /// Whether rate limits are waited out rather than answered.
+    fn patient(&self) -> bool {
+        self.committed || self.accepted
     }
 
     fn record_answer(&mut self, key: String, answer: V2Answer) {
@@ -459,4 +605,115 @@ impl Runner<'_> {
         };
         self.record(key, outcome);
     }
+}
+
+/// The name of the `index`-th call of a v3 batch, for `$ref`.
+fn alias(index: usize) -> String {
+    format!("c{index}")
+}
+
+/// A v2 result path (`[tasks][49][id]`) as a path into the v3 answer (`49.id`): the wrap
+/// key dropped, list indexes kept, the last key mapped to its v3 field. Only plain values
+/// (ids, numbers, texts) are mapped: their v2 and v3 forms mean the same.
+fn v3_path(rule: &MethodRule, v2_path: &[String]) -> Option<String> {
+    let mut segs: Vec<&str> = v2_path.iter().map(String::as_str).collect();
+    if let Some(wrap) = &rule.wrap {
+        if segs.first() != Some(&wrap.as_str()) {
+            return None;
+        }
+        segs.remove(0);
+    }
+    let last = segs.pop()?;
+    if !segs.iter().all(|s| s.parse::<usize>().is_ok()) {
+        return None;
+    }
+    let field = rule.entity.fields.iter().find(|f| f.key == last)?;
+    if !matches!(
+        field.converter,
+        Converter::IntString | Converter::Int | Converter::Text
+    ) {
+        return None;
+    }
+    segs.push(field.v3.as_deref()?);
+    Some(segs.join("."))
+}
+
+/// Replaces strings that are exactly one reference with what `f` gives (when it gives).
+fn replace_whole_references(
+    params: &mut Map<String, Value>,
+    f: &mut dyn FnMut(&super::Reference) -> Option<Value>,
+) {
+    fn walk(v: &mut Value, f: &mut dyn FnMut(&super::Reference) -> Option<Value>) {
+        match v {
+            Value::Array(a) => a.iter_mut().for_each(|v| walk(v, f)),
+            Value::Object(m) => m.values_mut().for_each(|v| walk(v, f)),
+            Value::String(s) => {
+                let refs = super::references(s);
+                if let [r] = refs.as_slice() {
+                    if r.start == 0 && r.end == s.len() {
+                        if let Some(new) = f(r) {
+                            *v = new;
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    params.values_mut().for_each(|v| walk(v, f));
+}
+
+/// Replaces integers that `f` recognises with what it gives.
+fn replace_sentinels(request: &mut Map<String, Value>, f: &mut dyn FnMut(i64) -> Option<Value>) {
+    fn walk(v: &mut Value, f: &mut dyn FnMut(i64) -> Option<Value>) {
+        match v {
+            Value::Array(a) => a.iter_mut().for_each(|v| walk(v, f)),
+            Value::Object(m) => m.values_mut().for_each(|v| walk(v, f)),
+            Value::Number(n) => {
+                if let Some(new) = n.as_i64().and_then(&mut *f) {
+                    *v = new;
+                }
+            }
+            _ => {}
+        }
+    }
+    request.values_mut().for_each(|v| walk(v, f));
+}
+
+/// Replaces `{"$ref": "cN.path"}` with the value it names in the batch's results.
+fn resolve_refs(request: &mut Map<String, Value>, results: &[Value]) {
+    fn lookup(path: &str, results: &[Value]) -> Option<Value> {
+        let mut segs = path.split('.');
+        let index: usize = segs.next()?.strip_prefix('c')?.parse().ok()?;
+        let result = results.get(index)?;
+        let mut v = result.get("item").or_else(|| result.get("items"))?;
+        for seg in segs {
+            v = match v {
+                Value::Array(a) => a.get(seg.parse::<usize>().ok()?)?,
+                Value::Object(m) => m.get(seg)?,
+                _ => return None,
+            };
+        }
+        Some(v.clone())
+    }
+    fn walk(v: &mut Value, results: &[Value]) {
+        let reference = v
+            .as_object()
+            .filter(|m| m.len() == 1)
+            .and_then(|m| m.get("$ref"))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        if let Some(path) = reference {
+            if let Some(found) = lookup(&path, results) {
+                *v = found;
+            }
+            return;
+        }
+        match v {
+            Value::Array(a) => a.iter_mut().for_each(|v| walk(v, results)),
+            Value::Object(m) => m.values_mut().for_each(|v| walk(v, results)),
+            _ => {}
+        }
+    }
+    request.values_mut().for_each(|v| walk(v, results));
 }

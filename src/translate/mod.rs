@@ -90,6 +90,17 @@ impl Plan {
         )
     }
 
+    /// The first v3 request body, to adjust before sending (batch references).
+    pub fn first_request_mut(&mut self) -> &mut Map<String, Value> {
+        match self {
+            Plan::Get { request, .. }
+            | Plan::List { request, .. }
+            | Plan::Add { request, .. }
+            | Plan::Update { request, .. }
+            | Plan::Delete { request } => request,
+        }
+    }
+
     /// The first v3 request body, for display.
     pub fn first_request(&self) -> &Map<String, Value> {
         match self {
