@@ -18,6 +18,18 @@ async fn bridge_to(
     start_bridge(raw).await
 }
 
+/// The translated call most faults are shown with.
+async fn get_task_1(bridge: &b24bridge::server::RunningBridge) -> support::Answer {
+    send(
+        bridge.local_addr(),
+        "GET",
+        "/rest/1/hook1/tasks.task.get?taskId=1",
+        &[],
+        "",
+    )
+    .await
+}
+
 #[tokio::test]
 async fn an_answer_that_is_not_json_becomes_a_v2_502() {
     let portal = MockPortal::start(Behaviour::sequence(vec![(
@@ -27,14 +39,7 @@ async fn an_answer_that_is_not_json_becomes_a_v2_502() {
     )]))
     .await;
     let bridge = bridge_to(&portal, "5s").await;
-    let answer = send(
-        bridge.local_addr(),
-        "GET",
-        "/rest/1/hook1/tasks.task.get?taskId=1",
-        &[],
-        "",
-    )
-    .await;
+    let answer = get_task_1(&bridge).await;
     assert_eq!(answer.status, 502);
     assert_eq!(answer.json()["error"], "ERROR_UNEXPECTED_ANSWER");
     assert_eq!(
@@ -87,14 +92,7 @@ async fn a_v3_error_is_flattened_into_the_v2_shape() {
     let v3 = r#"{"error":{"code":"BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION","message":"Scope tasks is required"}}"#;
     let portal = MockPortal::start(Behaviour::sequence(vec![(NOW, 403, v3)])).await;
     let bridge = bridge_to(&portal, "5s").await;
-    let answer = send(
-        bridge.local_addr(),
-        "GET",
-        "/rest/1/hook1/tasks.task.get?taskId=1",
-        &[],
-        "",
-    )
-    .await;
+    let answer = get_task_1(&bridge).await;
     assert_eq!(answer.status, 403);
     let body = answer.json();
     assert_eq!(body["error"], "insufficient_scope");
@@ -107,14 +105,7 @@ async fn a_v3_error_is_flattened_into_the_v2_shape() {
     let unknown = r#"{"error":{"code":"BITRIX_REST_V3_EXCEPTION_SOMETHINGNEW","message":"New","validation":[{"field":"id","message":"Bad id"}]}}"#;
     let portal = MockPortal::start(Behaviour::sequence(vec![(NOW, 400, unknown)])).await;
     let bridge = bridge_to(&portal, "5s").await;
-    let answer = send(
-        bridge.local_addr(),
-        "GET",
-        "/rest/1/hook1/tasks.task.get?taskId=1",
-        &[],
-        "",
-    )
-    .await;
+    let answer = get_task_1(&bridge).await;
     assert_eq!(answer.status, 400);
     assert_eq!(
         answer.json()["error"],
@@ -178,14 +169,7 @@ async fn a_write_whose_answer_is_lost_is_retried_with_the_same_idempotency_key()
 async fn reads_are_not_retried_and_end_in_a_v2_504() {
     let portal = MockPortal::start(Behaviour::Slow(Duration::from_secs(3))).await;
     let bridge = bridge_to(&portal, "300ms").await;
-    let answer = send(
-        bridge.local_addr(),
-        "GET",
-        "/rest/1/hook1/tasks.task.get?taskId=1",
-        &[],
-        "",
-    )
-    .await;
+    let answer = get_task_1(&bridge).await;
     assert_eq!(answer.status, 504);
     assert_eq!(answer.json()["error"], "ERROR_UPSTREAM_TIMEOUT");
     assert_eq!(portal.received().len(), 1);
