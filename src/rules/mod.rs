@@ -10,6 +10,7 @@
 
 mod model;
 mod raw;
+mod validate;
 
 pub use model::*;
 pub use raw::*;

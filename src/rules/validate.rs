@@ -1,0 +1,578 @@
+//! Checks raw rules and builds the immutable [`RuleSet`]: every problem is reported with
+//! the key it concerns and the fix, not just the first one.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use super::model::*;
+use super::raw::{RawEntity, RawErrorRule, RawField, RawMethod, RawRules};
+use super::RuleError;
+
+impl RuleSet {
+    /// Checks every rule; reports every problem, not just the first.
+    pub fn validate(raw: &RawRules) -> Result<RuleSet, Vec<RuleError>> {
+        let mut errors = Vec::new();
+        let mut enums = HashMap::new();
+        for (name, pairs) in &raw.enums {
+            let key = format!("enums.{name}");
+            let mut seen2 = HashSet::new();
+            let mut seen3 = HashSet::new();
+            for [a, b] in pairs {
+                if !seen2.insert(a) || !seen3.insert(b) {
+                    errors.push(RuleError::new(
+                        &key,
+                        format!("the pair [{a:?}, {b:?}] repeats a value"),
+                        "each v2 and each v3 value may appear once",
+                    ));
+                }
+            }
+            let table = EnumTable {
+                pairs: pairs.iter().map(|[a, b]| (a.clone(), b.clone())).collect(),
+            };
+            enums.insert(name.clone(), Arc::new(table));
+        }
+        let mut entities = HashMap::new();
+        for (name, entity) in &raw.entities {
+            match validate_entity(name, entity, &enums) {
+                Ok(e) => {
+                    entities.insert(name.clone(), Arc::new(e));
+                }
+                Err(mut es) => errors.append(&mut es),
+            }
+        }
+        let mut methods = HashMap::new();
+        for (name, method) in &raw.methods {
+            match validate_method(name, method, &entities) {
+                Ok(route) => {
+                    methods.insert(name.to_ascii_lowercase(), route);
+                }
+                Err(mut es) => errors.append(&mut es),
+            }
+        }
+        let mut global_errors = Vec::new();
+        for (i, e) in raw.errors.iter().enumerate() {
+            match validate_error_rule(&format!("errors[{i}]"), e) {
+                Ok(r) => global_errors.push(r),
+                Err(e) => errors.push(e),
+            }
+        }
+        if errors.is_empty() {
+            Ok(RuleSet {
+                methods,
+                entities: entities.into_iter().collect(),
+                sdk_filter_groups: raw.translation.sdk_filter_groups.unwrap_or(false),
+                errors: global_errors,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+impl LayoutSource {
+    pub fn parse(text: &str) -> Result<LayoutSource, String> {
+        if let Some(json) = text.strip_prefix('=') {
+            return serde_json::from_str(json)
+                .map(LayoutSource::Literal)
+                .map_err(|e| format!("{json:?} is not a JSON value: {e}"));
+        }
+        if text.contains("{id}") {
+            return Ok(LayoutSource::Pattern(text.to_owned()));
+        }
+        let (name, default) = match text.split_once('|') {
+            Some((n, d)) => (n, Some(d.to_owned())),
+            None => (text, None),
+        };
+        let (name, as_string) = match name.strip_suffix(":string") {
+            Some(n) => (n, true),
+            None => (name, false),
+        };
+        if name.is_empty() {
+            return Err("names no field".into());
+        }
+        Ok(LayoutSource::Field {
+            name: name.to_owned(),
+            as_string,
+            default,
+        })
+    }
+}
+
+impl FlagSource {
+    /// `flag`, `flag&in:field` or `flag&!in:field`.
+    pub fn parse(text: &str) -> Result<FlagSource, String> {
+        let (flag, condition) = match text.split_once('&') {
+            Some((f, c)) => (f, Some(c)),
+            None => (text, None),
+        };
+        let member_of = match condition {
+            None => None,
+            Some(c) => match (c.strip_prefix("in:"), c.strip_prefix("!in:")) {
+                (Some(field), _) => Some((field.to_owned(), true)),
+                (_, Some(field)) => Some((field.to_owned(), false)),
+                _ => return Err(format!("condition {c:?} is not in:FIELD or !in:FIELD")),
+            },
+        };
+        Ok(FlagSource {
+            flag: flag.to_owned(),
+            member_of,
+        })
+    }
+}
+
+fn one_of<T: Copy>(
+    key: &str,
+    value: Option<&str>,
+    default: Option<T>,
+    choices: &[(&str, T)],
+) -> Result<T, RuleError> {
+    let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+    match value {
+        None => default.ok_or_else(|| {
+            RuleError::new(
+                key,
+                "is required",
+                format!("set it to one of {}", names.join(", ")),
+            )
+        }),
+        Some(v) => choices
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(v))
+            .map(|(_, t)| *t)
+            .ok_or_else(|| {
+                RuleError::new(
+                    key,
+                    format!("{v:?} is not a known value"),
+                    format!("use one of {}", names.join(", ")),
+                )
+            }),
+    }
+}
+
+fn validate_entity(
+    name: &str,
+    raw: &RawEntity,
+    enums: &HashMap<String, Arc<EnumTable>>,
+) -> Result<Entity, Vec<RuleError>> {
+    let mut errors = Vec::new();
+    let mut fields = Vec::new();
+    let mut keys = HashSet::new();
+    let mut v2_names = HashSet::new();
+    for (i, raw_field) in raw.fields.iter().enumerate() {
+        let key = format!("entities.{name}.fields[{i}] (key {:?})", raw_field.key);
+        if raw_field.key.is_empty() {
+            errors.push(RuleError::new(
+                &key,
+                "has no `key`",
+                "give the key the v2 answer uses",
+            ));
+            continue;
+        }
+        if !keys.insert(raw_field.key.clone()) {
+            errors.push(RuleError::new(
+                &key,
+                "repeats an answer key",
+                "each `key` may appear once per entity",
+            ));
+        }
+        if let Some(v2) = &raw_field.v2 {
+            if !v2_names.insert(v2.to_ascii_uppercase()) {
+                errors.push(RuleError::new(
+                    &key,
+                    format!("repeats the v2 name {v2:?}"),
+                    "each v2 name may appear once per entity",
+                ));
+            }
+        }
+        match validate_field(&key, raw_field, enums) {
+            Ok(f) => fields.push(f),
+            Err(e) => errors.push(e),
+        }
+    }
+    for field in &fields {
+        if let Some(with) = &field.with {
+            if !fields.iter().any(|f| f.answers_to(with)) {
+                errors.push(RuleError::new(
+                    format!("entities.{name} field {:?}", field.key),
+                    format!("`with = {with:?}` names no field of the entity"),
+                    "name the v2 field whose selection brings this key",
+                ));
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(Entity {
+            name: name.to_owned(),
+            field_list: raw.field_list.clone(),
+            fields,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+fn validate_field(
+    key: &str,
+    raw: &RawField,
+    enums: &HashMap<String, Arc<EnumTable>>,
+) -> Result<Field, RuleError> {
+    let layout = || -> Result<Vec<(String, LayoutSource)>, RuleError> {
+        let pairs = raw.layout.as_ref().ok_or_else(|| {
+            RuleError::new(
+                key,
+                "an object field needs `layout`",
+                "list [v2 key, source] pairs",
+            )
+        })?;
+        pairs
+            .iter()
+            .map(|[k, src]| {
+                LayoutSource::parse(src)
+                    .map(|s| (k.clone(), s))
+                    .map_err(|e| {
+                        RuleError::new(
+                            key,
+                            format!("layout source {src:?} {e}"),
+                            "see README, Rules",
+                        )
+                    })
+            })
+            .collect()
+    };
+    let converter = match raw.kind.as_str() {
+        "text" | "datetime" => Converter::Text,
+        "int_string" => Converter::IntString,
+        "int" => Converter::Int,
+        "yes_no" => Converter::YesNo,
+        kind @ ("enum" | "enum_int") => {
+            let table = raw.enum_table.as_deref().ok_or_else(|| {
+                RuleError::new(key, "an enum field needs `enum`", "name a table from [enums]")
+            })?;
+            Converter::Enum {
+                table: enums.get(table).cloned().ok_or_else(|| {
+                    RuleError::new(key, format!("enum table {table:?} does not exist"), "define it under [enums]")
+                })?,
+                numeric: kind == "enum_int",
+            }
+        }
+        "id_list" => Converter::IdList,
+        "member_flag" => Converter::MemberFlag,
+        "user" => Converter::User { layout: layout()? },
+        "user_map" => Converter::UserMap { layout: layout()? },
+        "group" => Converter::Group { layout: layout()? },
+        "flags" => Converter::Flags {
+            map: raw
+                .map
+                .as_ref()
+                .ok_or_else(|| RuleError::new(key, "a flags field needs `map`", "list [v2 key, v3 key] pairs"))?
+                .iter()
+                .map(|[a, b]| {
+                    if b.is_empty() {
+                        return Ok((a.clone(), None));
+                    }
+                    FlagSource::parse(b)
+                        .map(|f| (a.clone(), Some(f)))
+                        .map_err(|e| RuleError::new(key, e, "write flag, flag&in:FIELD or flag&!in:FIELD"))
+                })
+                .collect::<Result<_, _>>()?,
+        },
+        "constant" => Converter::Constant(raw.value.clone().ok_or_else(|| {
+            RuleError::new(key, "a constant field needs `value`", "give the value v2 answers")
+        })?),
+        "se_parameter" => Converter::SeParameter {
+            codes: raw
+                .codes
+                .as_ref()
+                .ok_or_else(|| RuleError::new(key, "an se_parameter field needs `codes`", "list [CODE, v3 field] pairs"))?
+                .iter()
+                .map(|[a, b]| (a.clone(), b.clone()))
+                .collect(),
+        },
+        other => {
+            return Err(RuleError::new(
+                key,
+                format!("type {other:?} is not a known converter"),
+                "use one of text, datetime, int_string, int, yes_no, enum, enum_int, id_list, member_flag, user, user_map, group, flags, constant, se_parameter",
+            ))
+        }
+    };
+    let needs_v3 = !matches!(converter, Converter::Constant(_));
+    if needs_v3 && raw.v3.is_none() {
+        return Err(RuleError::new(
+            key,
+            "has no `v3` field to read from",
+            "name the v3 field, or make it `type = \"constant\"` with the neutral `value`",
+        ));
+    }
+    let emit = one_of(
+        &format!("{key}.emit"),
+        raw.emit.as_deref(),
+        Some(Emit::Selected),
+        &[
+            ("selected", Emit::Selected),
+            ("always", Emit::Always),
+            ("single", Emit::Single),
+        ],
+    )?;
+    let select = match (&raw.select, &raw.v3) {
+        (Some(s), _) => s.clone(),
+        (None, Some(v3)) if needs_v3 => vec![v3.clone()],
+        _ => Vec::new(),
+    };
+    if select.iter().any(|s| s.is_empty()) {
+        return Err(RuleError::new(
+            key,
+            "has an empty `select` entry",
+            "remove it",
+        ));
+    }
+    Ok(Field {
+        v2: raw.v2.as_ref().map(|s| s.to_ascii_uppercase()),
+        key: raw.key.clone(),
+        v3: raw.v3.clone(),
+        converter,
+        select,
+        emit,
+        with: raw.with.clone(),
+        default: raw.default.unwrap_or(raw.v2.is_some()),
+        filterable: raw.filterable.unwrap_or(false),
+        sortable: raw.sortable.unwrap_or(false),
+        writable: raw.writable.unwrap_or(false) || raw.create_only.unwrap_or(false),
+        required: raw.required.unwrap_or(false),
+        create_only: raw.create_only.unwrap_or(false),
+        sort_as: raw
+            .sort_as
+            .clone()
+            .unwrap_or_else(|| raw.v2.iter().cloned().collect()),
+        null_as: raw.null_as.clone(),
+        v3_null: raw.v3_null.clone(),
+    })
+}
+
+fn validate_method(
+    name: &str,
+    raw: &RawMethod,
+    entities: &HashMap<String, Arc<Entity>>,
+) -> Result<MethodRoute, Vec<RuleError>> {
+    let k = |field: &str| format!("methods.\"{name}\".{field}");
+    let mode = one_of(
+        &k("mode"),
+        raw.mode.as_deref(),
+        None,
+        &[("v3", Mode::V3), ("v2", Mode::V2), ("deny", Mode::Deny)],
+    )
+    .map_err(|e| vec![e])?;
+    match mode {
+        Mode::V2 => return Ok(MethodRoute::V2),
+        Mode::Deny => return Ok(MethodRoute::Deny),
+        Mode::V3 => {}
+    }
+    let mut errors = Vec::new();
+    let kind = keep(
+        &mut errors,
+        one_of(
+            &k("kind"),
+            raw.kind.as_deref(),
+            None,
+            &[
+                ("get", Kind::Get),
+                ("list", Kind::List),
+                ("add", Kind::Add),
+                ("update", Kind::Update),
+                ("delete", Kind::Delete),
+            ],
+        ),
+    );
+    let fallback = keep(
+        &mut errors,
+        one_of(
+            &k("fallback"),
+            raw.fallback.as_deref(),
+            Some(Fallback::V2),
+            &[("v2", Fallback::V2), ("error", Fallback::Error)],
+        ),
+    );
+    let total = keep(
+        &mut errors,
+        one_of(
+            &k("total"),
+            raw.total.as_deref(),
+            Some(Total::Exact),
+            &[("exact", Total::Exact), ("none", Total::None)],
+        ),
+    );
+    let not_found = keep(
+        &mut errors,
+        one_of(
+            &k("not_found"),
+            raw.not_found.as_deref(),
+            Some(NotFound::Error),
+            &[
+                ("empty_result", NotFound::EmptyResult),
+                ("error", NotFound::Error),
+            ],
+        ),
+    );
+    let entity = match raw.entity.as_deref() {
+        Some(e) => entities.get(e).cloned().or_else(|| {
+            errors.push(RuleError::new(
+                k("entity"),
+                format!("entity {e:?} does not exist"),
+                "define it under [entities] or name an existing one",
+            ));
+            None
+        }),
+        None => {
+            errors.push(RuleError::new(
+                k("entity"),
+                "is required for mode = \"v3\"",
+                "name the entity whose fields the method uses",
+            ));
+            None
+        }
+    };
+    let v3_method = raw.v3_method.clone().unwrap_or_default();
+    if v3_method.is_empty() {
+        errors.push(RuleError::new(
+            k("v3_method"),
+            "is required for mode = \"v3\"",
+            "name the REST 3.0 method",
+        ));
+    }
+    if matches!(kind, Some(Kind::Get | Kind::Update | Kind::Delete)) && raw.id_param.is_none() {
+        errors.push(RuleError::new(
+            k("id_param"),
+            "is required for this kind",
+            "set id_param = { v2 = \"taskId\", v3 = \"id\" } or similar",
+        ));
+    }
+    let paged = keep(
+        &mut errors,
+        one_of(
+            &k("paging"),
+            raw.paging.as_deref(),
+            Some(true),
+            &[("v2", true), ("all", false)],
+        ),
+    );
+    let page_size = raw.page_size.unwrap_or(50) as usize;
+    let count_page_size = raw.count_page_size.unwrap_or(1000) as usize;
+    if page_size == 0 || count_page_size == 0 {
+        errors.push(RuleError::new(
+            k("page_size"),
+            "page sizes must be positive",
+            "v2 pages hold 50 rows",
+        ));
+    }
+    let mut default_order = Vec::new();
+    for [field, dir] in raw.default_order.clone().unwrap_or_default() {
+        match Direction::parse(&dir) {
+            Some(d) => default_order.push((field, d)),
+            None => errors.push(RuleError::new(
+                k("default_order"),
+                format!("{dir:?} is not a direction"),
+                "use \"ASC\" or \"DESC\"",
+            )),
+        }
+    }
+    if let Some(entity) = &entity {
+        for (field, _) in &default_order {
+            if !entity
+                .fields
+                .iter()
+                .any(|f| f.v3.as_deref() == Some(field.as_str()) && f.sortable)
+            {
+                errors.push(RuleError::new(
+                    k("default_order"),
+                    format!(
+                        "{field:?} is not a sortable v3 field of entity {:?}",
+                        entity.name
+                    ),
+                    "use a field marked sortable = true",
+                ));
+            }
+        }
+    }
+    let mut error_rules = Vec::new();
+    for (i, e) in raw.errors.clone().unwrap_or_default().iter().enumerate() {
+        match validate_error_rule(&k(&format!("errors[{i}]")), e) {
+            Ok(r) => error_rules.push(r),
+            Err(e) => errors.push(e),
+        }
+    }
+    match (kind, fallback, total, not_found, entity, paged) {
+        (Some(kind), Some(fallback), Some(total), Some(not_found), Some(entity), Some(paged))
+            if errors.is_empty() =>
+        {
+            Ok(MethodRoute::V3(Arc::new(MethodRule {
+                name: name.to_ascii_lowercase(),
+                mode,
+                kind,
+                entity,
+                v3_method,
+                id_param: raw.id_param.as_ref().map(|p| Param {
+                    v2: p.v2.clone(),
+                    v3: p.v3.clone(),
+                }),
+                parent_param: raw.parent_param.as_ref().map(|p| Param {
+                    v2: p.v2.clone(),
+                    v3: p.v3.clone(),
+                }),
+                wrap: raw.wrap.clone(),
+                fallback,
+                total,
+                page_size,
+                paged,
+                count_page_size,
+                default_order,
+                not_found,
+                success: raw.success.clone(),
+                fill_from_caller: raw.fill_from_caller.clone(),
+                reread_with: raw.reread_with.clone(),
+                unsupported_params: raw.unsupported_params.clone().unwrap_or_default(),
+                errors: error_rules,
+            })))
+        }
+        _ => Err(errors),
+    }
+}
+
+fn keep<T>(errors: &mut Vec<RuleError>, result: Result<T, RuleError>) -> Option<T> {
+    result.map_err(|e| errors.push(e)).ok()
+}
+
+fn validate_error_rule(key: &str, raw: &RawErrorRule) -> Result<ErrorRule, RuleError> {
+    if raw.v3.is_empty() {
+        return Err(RuleError::new(
+            key,
+            "has no `v3` code",
+            "name the v3 error code to match",
+        ));
+    }
+    let action = match raw.answer.as_deref() {
+        Some("empty_result") => ErrorAction::EmptyResult,
+        Some(other) => {
+            return Err(RuleError::new(
+                key,
+                format!("answer {other:?} is not known"),
+                "use answer = \"empty_result\" or give code/status",
+            ))
+        }
+        None => ErrorAction::V2 {
+            code: raw.code.clone().ok_or_else(|| {
+                RuleError::new(
+                    key,
+                    "has neither `answer` nor `code`",
+                    "give the v2 error code",
+                )
+            })?,
+            description: raw.description.clone(),
+            status: raw.status.unwrap_or(400),
+        },
+    };
+    Ok(ErrorRule {
+        v3: raw.v3.clone(),
+        field: raw.field.clone(),
+        action,
+    })
+}
