@@ -279,8 +279,8 @@ pub struct Config {
     pub log_level: String,
     pub drain_timeout: Duration,
     pub rules: std::sync::Arc<RuleSet>,
-    /// `/rest/api/{user}/{code}/` for learning the portal's schema at start-up.
-    pub schema_webhook: Option<String>,
+    /// The webhook for learning the portal's schema at start-up.
+    pub schema_webhook: Option<crate::route::Webhook>,
     /// After SIGTERM, how long readiness answers 503 while connections are still accepted.
     pub pre_drain_delay: Duration,
 }
@@ -518,7 +518,7 @@ impl Config {
             drain_timeout: parse_duration("shutdown.drain_timeout", &raw.shutdown.drain_timeout)?,
             schema_webhook: match raw.schema.webhook.as_deref() {
                 None | Some("") => None,
-                Some(w) => Some(crate::schema::webhook_prefix(w).ok_or_else(|| {
+                Some(w) => Some(crate::route::parse_webhook(w).ok_or_else(|| {
                     ConfigError::Invalid {
                     key: "schema.webhook",
                     value: crate::redact::MARKER.to_owned(),

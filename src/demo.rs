@@ -2,9 +2,11 @@
 //! ready-to-paste calls that show what the bridge does.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
 use crate::config::{Config, ConfigError, RawConfig};
-use crate::emulate::{self, EmulatorOptions};
+use crate::emulate::{self, EmulatorOptions, RateLimit, RunningEmulator};
 use crate::server::{self, StartupError};
 
 /// The demo's listen addresses.
@@ -42,19 +44,33 @@ const CALLS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Starts the emulated portal.
+pub async fn start_emulator(
+    listen: SocketAddr,
+    seed: u64,
+    tls: Option<Arc<rustls::ServerConfig>>,
+) -> Result<RunningEmulator, DemoError> {
+    emulate::start(EmulatorOptions { listen, seed, tls })
+        .await
+        .map_err(|source| DemoError::Bind {
+            addr: listen,
+            source,
+        })
+}
+
+/// Switches on the faults `b24bridge emulate` was asked for.
+pub fn set_faults(running: &RunningEmulator, rate_limit: bool, latency: Duration, fail_every: u64) {
+    if rate_limit {
+        running.faults().set_rate_limit(Some(RateLimit::STANDARD));
+    }
+    running.faults().set_latency(latency);
+    running.faults().set_fail_every(fail_every);
+}
+
 /// Starts both, prints the calls, and serves until SIGTERM/SIGINT.
 pub async fn run(options: DemoOptions) -> Result<(), DemoError> {
     let mut signals = server::ShutdownSignals::install();
-    let portal = emulate::start(EmulatorOptions {
-        listen: options.portal,
-        seed: options.seed,
-        tls: None,
-    })
-    .await
-    .map_err(|source| DemoError::Bind {
-        addr: options.portal,
-        source,
-    })?;
+    let portal = start_emulator(options.portal, options.seed, None).await?;
     let mut raw = RawConfig::builtin()?;
     raw.listen = options.bridge.to_string();
     raw.upstream = Some(format!("http://{}", portal.local_addr()));
@@ -88,7 +104,7 @@ pub async fn run(options: DemoOptions) -> Result<(), DemoError> {
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
     #[error(
-        "cannot listen on {addr}: {source}. Fix: pass free ports with --listen and --portal-listen"
+        "cannot listen on {addr}: {source}. Fix: choose a free address (--listen, --portal-listen)"
     )]
     Bind {
         addr: SocketAddr,

@@ -2,7 +2,7 @@
 //!
 //! A v2 client only understands `{"error": CODE, "error_description": TEXT}` with the
 //! status the old server would use, so every failure inside the bridge becomes exactly
-//! that, in one place: [`BridgeError::to_v2_body`]. Descriptions never contain a request
+//! that (the body is made in `crate::answers`). Descriptions never contain a request
 //! target, a webhook code or a token.
 
 use http::StatusCode;
@@ -66,63 +66,6 @@ impl BridgeError {
                 StatusCode::BAD_GATEWAY
             }
             BridgeError::UpstreamTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
-        }
-    }
-
-    /// The v2 error body.
-    pub fn to_v2_body(&self) -> Vec<u8> {
-        v2_error_body(self.v2_code(), &self.to_string())
-    }
-}
-
-/// Serialises a v2 error body.
-pub fn v2_error_body(code: &str, description: &str) -> Vec<u8> {
-    let body = serde_json::json!({ "error": code, "error_description": description });
-    // Serialising a map of two strings cannot fail.
-    serde_json::to_vec(&body).unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_error_has_a_v2_shape_and_status() {
-        let cases = [
-            (BridgeError::OutsideRest, 404, "NOT_FOUND"),
-            (
-                BridgeError::MalformedPath("x"),
-                404,
-                "ERROR_METHOD_NOT_FOUND",
-            ),
-            (
-                BridgeError::BodyTooLarge { limit: 10 },
-                413,
-                "REQUEST_ENTITY_TOO_LARGE",
-            ),
-            (
-                BridgeError::UpstreamConnect("connection refused".into()),
-                502,
-                "ERROR_UPSTREAM_UNAVAILABLE",
-            ),
-            (
-                BridgeError::UpstreamTimeout("70s".into()),
-                504,
-                "ERROR_UPSTREAM_TIMEOUT",
-            ),
-            (
-                BridgeError::UpstreamProtocol("eof".into()),
-                502,
-                "ERROR_UNEXPECTED_ANSWER",
-            ),
-        ];
-        for (err, status, code) in cases {
-            assert_eq!(err.status().as_u16(), status);
-            let body: serde_json::Value = serde_json::from_slice(&err.to_v2_body()).unwrap();
-            assert_eq!(body["error"], code);
-            assert!(body["error_description"]
-                .as_str()
-                .is_some_and(|d| !d.is_empty()));
         }
     }
 }

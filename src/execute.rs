@@ -6,100 +6,23 @@
 
 use std::time::SystemTime;
 
-use bytes::Bytes;
-use http::{header, HeaderValue, Method, Request, StatusCode};
-use http_body_util::{BodyExt, Limited};
+use http::StatusCode;
 use serde_json::{json, Map, Value};
 
-use crate::body;
 use crate::clock;
 use crate::error::BridgeError;
-use crate::route::V2Auth;
 use crate::rules::{MethodRule, RuleSet, Total};
 use crate::translate::errors::{self, V2Outcome};
 use crate::translate::{self, render, select::Shape, Plan, Reread};
-use crate::upstream::UpstreamClient;
-
-/// The most a v3 answer may weigh; a v2 client never asked for more than this.
-const MAX_V3_ANSWER_BYTES: usize = 64 * 1024 * 1024;
-/// How long the bridge waits out the portal's rate limit on requests of its own making
-/// (a re-read after a write, a counting request, a batch after a write). A v2 client never
-/// sent those, so it cannot retry them; and a write has already changed data.
-pub const RATE_LIMIT_PATIENCE: std::time::Duration = std::time::Duration::from_secs(30);
-
-/// The portal's leaky-bucket refusal (`503 QUERY_LIMIT_EXCEEDED`), flat or nested.
-pub fn is_rate_limited(status: u16, body: &Value) -> bool {
-    let code = body
-        .get("error")
-        .and_then(|e| e.as_str().or_else(|| e.get("code").and_then(Value::as_str)));
-    status == 503 && code == Some("QUERY_LIMIT_EXCEEDED")
-}
-
-/// POSTs like [`post_json`]; when `patient`, waits out rate-limit refusals (backing off
-/// from 0.5 s to 2 s) for up to [`RATE_LIMIT_PATIENCE`]. Returns the reply and the number
-/// of requests sent.
-pub async fn post_json_patiently(
-    client: &UpstreamClient,
-    path_and_query: &str,
-    body: Bytes,
-    key: Option<&str>,
-    patient: bool,
-) -> Result<(V3Reply, usize), BridgeError> {
-    let started = std::time::Instant::now();
-    let mut pause = std::time::Duration::from_millis(500);
-    let mut sent = 0;
-    loop {
-        sent += 1;
-        let reply = post_json(client, path_and_query, body.clone(), key).await?;
-        if !(patient && is_rate_limited(reply.status, &reply.body))
-            || started.elapsed() + pause > RATE_LIMIT_PATIENCE
-        {
-            return Ok((reply, sent));
-        }
-        tracing::debug!(path = %crate::redact::redact_path(path_and_query), "rate-limited on a request of the bridge's own; waiting");
-        tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(std::time::Duration::from_secs(2));
-    }
-}
+use crate::upstream::{Credentials, PortalReply, UpstreamClient};
 
 /// Counting never runs away on a portal that keeps answering full pages.
 const MAX_COUNT_REQUESTS: usize = 10_000;
-
-/// Where REST 3.0 calls of one client go, and with which credentials.
-#[derive(Clone)]
-pub struct V3Target {
-    /// `/rest/api/{user_id}/{code}/` or `/rest/api/`.
-    pub prefix: String,
-    /// The OAuth token, sent in the JSON body.
-    pub token: Option<String>,
-}
-
-impl V3Target {
-    pub fn new(auth: &V2Auth, token: Option<&str>) -> Self {
-        match auth {
-            V2Auth::Webhook { user_id, code } => V3Target {
-                prefix: format!("/rest/api/{user_id}/{code}/"),
-                token: None,
-            },
-            V2Auth::OAuth => V3Target {
-                prefix: "/rest/api/".into(),
-                token: token.map(str::to_owned),
-            },
-        }
-    }
-}
 
 /// A v2 answer: status and JSON body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct V2Answer {
     pub status: StatusCode,
-    pub body: Value,
-}
-
-/// One v3 answer as received.
-#[derive(Debug, Clone)]
-pub struct V3Reply {
-    pub status: u16,
     pub body: Value,
 }
 
@@ -114,20 +37,10 @@ pub fn first_request(rule: &MethodRule, plan: &Plan) -> (String, Map<String, Val
     (rule.v3_method.clone(), body)
 }
 
-impl V3Reply {
-    fn is_success(&self) -> bool {
-        self.status == 200 && self.body.get("result").is_some() && self.body.get("error").is_none()
-    }
-
-    fn result(&self, key: &str) -> Option<&Value> {
-        self.body.get("result").and_then(|r| r.get(key))
-    }
-}
-
 /// Sends the requests of one translated call.
 pub struct Executor<'a> {
     client: &'a UpstreamClient,
-    target: &'a V3Target,
+    credentials: &'a Credentials,
     rules: &'a RuleSet,
     rule: &'a MethodRule,
     caller: Option<u64>,
@@ -144,24 +57,10 @@ pub struct Executor<'a> {
     succeeded: usize,
 }
 
-impl V3Reply {
-    /// The rows of a list answer (`result.items`).
-    pub fn items(&self) -> &[Value] {
-        self.result("items")
-            .and_then(Value::as_array)
-            .map_or(&[], Vec::as_slice)
-    }
-
-    /// The `time` block of the answer, if any.
-    pub fn time(&self) -> Option<&Value> {
-        self.body.get("time")
-    }
-}
-
 impl<'a> Executor<'a> {
     pub fn new(
         client: &'a UpstreamClient,
-        target: &'a V3Target,
+        credentials: &'a Credentials,
         rules: &'a RuleSet,
         rule: &'a MethodRule,
         caller: Option<u64>,
@@ -169,7 +68,7 @@ impl<'a> Executor<'a> {
     ) -> Self {
         Executor {
             client,
-            target,
+            credentials,
             rules,
             rule,
             caller,
@@ -182,7 +81,8 @@ impl<'a> Executor<'a> {
         }
     }
 
-    /// Waits out rate limits from the first request on (see [`RATE_LIMIT_PATIENCE`]).
+    /// Waits out rate limits from the first request on (see
+    /// [`crate::upstream::RATE_LIMIT_PATIENCE`]).
     pub fn patient(mut self, patient: bool) -> Self {
         self.patient = patient;
         self
@@ -196,7 +96,11 @@ impl<'a> Executor<'a> {
     }
 
     /// Completes a plan from the answer to its first request (sent alone or in a v3 batch).
-    pub async fn finish(&mut self, plan: Plan, reply: V3Reply) -> Result<V2Answer, BridgeError> {
+    pub async fn finish(
+        &mut self,
+        plan: Plan,
+        reply: PortalReply,
+    ) -> Result<V2Answer, BridgeError> {
         if !reply.is_success() {
             return Ok(self.failure(&reply));
         }
@@ -229,7 +133,7 @@ impl<'a> Executor<'a> {
 
     async fn after_write(
         &mut self,
-        reply: &V3Reply,
+        reply: &PortalReply,
         id: Option<Value>,
         reread: Option<Reread>,
     ) -> Result<V2Answer, BridgeError> {
@@ -253,7 +157,7 @@ impl<'a> Executor<'a> {
         Ok(self.single(&got, &reread.shape))
     }
 
-    fn single(&self, reply: &V3Reply, shape: &Shape) -> V2Answer {
+    fn single(&self, reply: &PortalReply, shape: &Shape) -> V2Answer {
         let empty = Map::new();
         let item = reply
             .result("item")
@@ -266,7 +170,7 @@ impl<'a> Executor<'a> {
     async fn list(
         &mut self,
         request: &Map<String, Value>,
-        reply: &V3Reply,
+        reply: &PortalReply,
         shape: &Shape,
         start: Option<u64>,
     ) -> Result<V2Answer, BridgeError> {
@@ -315,7 +219,7 @@ impl<'a> Executor<'a> {
     async fn list_all(
         &mut self,
         request: &Map<String, Value>,
-        first: &V3Reply,
+        first: &PortalReply,
         shape: &Shape,
     ) -> Result<V2Answer, BridgeError> {
         let step = self.rule.count_page_size;
@@ -366,7 +270,7 @@ impl<'a> Executor<'a> {
         }
     }
 
-    fn failure(&self, reply: &V3Reply) -> V2Answer {
+    fn failure(&self, reply: &PortalReply) -> V2Answer {
         match errors::map(
             reply.status,
             &reply.body,
@@ -391,7 +295,7 @@ impl<'a> Executor<'a> {
                 }
                 V2Answer {
                     status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
-                    body: json!({"error": code, "error_description": description}),
+                    body: crate::answers::v2_error(&code, &description),
                 }
             }
         }
@@ -402,29 +306,26 @@ impl<'a> Executor<'a> {
     async fn call(
         &mut self,
         method: &str,
-        mut request: Map<String, Value>,
+        request: Map<String, Value>,
         write: bool,
-    ) -> Result<V3Reply, BridgeError> {
-        if let Some(token) = &self.target.token {
-            request.insert("auth".into(), Value::String(token.clone()));
-        }
-        let bytes = Bytes::from(serde_json::to_vec(&Value::Object(request)).unwrap_or_default());
+    ) -> Result<PortalReply, BridgeError> {
         let key = if write {
             self.idempotency_key.clone()
         } else {
             None
         };
         let attempts = if write && key.is_some() { 2 } else { 1 };
+        let request = self
+            .credentials
+            .v3_call(method, request)
+            .with_idempotency_key(key);
         let mut last_error = None;
         let patient = self.patient || self.succeeded > 0;
-        let path = format!("{}{}", self.target.prefix, method);
         for _ in 0..attempts {
-            match post_json_patiently(self.client, &path, bytes.clone(), key.as_deref(), patient)
-                .await
-            {
+            match self.client.post_json_patiently(&request, patient).await {
                 Ok((reply, sent)) => {
                     self.requests += sent;
-                    if let Some(t) = reply.body.get("time") {
+                    if let Some(t) = reply.time() {
                         self.times.push(t.clone());
                     }
                     if reply.is_success() {
@@ -447,45 +348,4 @@ impl<'a> Executor<'a> {
         Err(last_error
             .unwrap_or_else(|| BridgeError::UpstreamProtocol("no attempt was made".into())))
     }
-}
-
-/// POSTs a JSON body to a path on the portal and reads the JSON answer.
-pub async fn post_json(
-    client: &UpstreamClient,
-    path_and_query: &str,
-    body: Bytes,
-    key: Option<&str>,
-) -> Result<V3Reply, BridgeError> {
-    let uri = client
-        .upstream()
-        .uri_for(path_and_query)
-        .map_err(|e| BridgeError::UpstreamProtocol(e.to_string()))?;
-    let mut request = Request::builder()
-        .method(Method::POST)
-        .uri(uri)
-        .header(header::CONTENT_TYPE, "application/json")
-        .header(header::ACCEPT, "application/json")
-        .header(
-            header::USER_AGENT,
-            concat!("b24bridge/", env!("CARGO_PKG_VERSION")),
-        );
-    if let Some(key) = key.and_then(|k| HeaderValue::from_str(k).ok()) {
-        request = request.header("idempotency-key", key);
-    }
-    let request = request
-        .body(body::full(body))
-        .map_err(|e| BridgeError::UpstreamProtocol(e.to_string()))?;
-    let response = client.send(request).await?;
-    let status = response.status().as_u16();
-    let bytes = Limited::new(response.into_body(), MAX_V3_ANSWER_BYTES)
-        .collect()
-        .await
-        .map_err(|e| BridgeError::UpstreamProtocol(format!("reading the answer failed: {e}")))?
-        .to_bytes();
-    let body: Value = serde_json::from_slice(&bytes).map_err(|_| {
-        BridgeError::UpstreamProtocol(format!(
-            "the portal answered HTTP {status} with a body that is not JSON"
-        ))
-    })?;
-    Ok(V3Reply { status, body })
 }

@@ -10,15 +10,10 @@ use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
-use bytes::Bytes;
-use http::{header, Method, Request};
-use http_body_util::{BodyExt, Limited};
-use serde_json::{json, Value};
+use serde_json::Map;
 
-use crate::body;
-use crate::route::V2Auth;
-use crate::translate::convert;
-use crate::upstream::UpstreamClient;
+use crate::decode::value::int_value;
+use crate::upstream::{Credentials, UpstreamClient};
 
 /// Tokens live an hour; a bounded map is enough and never grows without end.
 const MAX_REMEMBERED_TOKENS: usize = 10_000;
@@ -52,43 +47,30 @@ impl CallerCache {
     }
 }
 
+/// The user behind a token: v2 `user.current`, asked with the token itself.
 async fn ask_portal(client: &UpstreamClient, token: &str) -> Option<u64> {
-    let uri = client.upstream().uri_for("/rest/user.current").ok()?;
-    let body = serde_json::to_vec(&json!({ "auth": token })).ok()?;
-    let request = Request::builder()
-        .method(Method::POST)
-        .uri(uri)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(body::full(Bytes::from(body)))
-        .ok()?;
-    let response = client.send(request).await.ok()?;
-    if !response.status().is_success() {
+    let request = Credentials::OAuth(token.to_owned()).v2_call("user.current", Map::new());
+    let reply = client.post_json(&request).await.ok()?;
+    if !(200..300).contains(&reply.status) {
         return None;
     }
-    let bytes = Limited::new(response.into_body(), 1 << 20)
-        .collect()
-        .await
-        .ok()?
-        .to_bytes();
-    let answer: Value = serde_json::from_slice(&bytes).ok()?;
-    let id = answer.get("result")?.get("ID")?;
-    convert::int_value(id).and_then(|i| u64::try_from(i).ok())
+    let id = reply.body.get("result")?.get("ID")?;
+    int_value(id).and_then(|i| u64::try_from(i).ok())
 }
 
 /// The `Idempotency-Key` of a translated write. Derived from the client's own request id
 /// when it sends one, so the client's retry of the same call is also deduplicated;
 /// otherwise unique per call.
 pub fn idempotency_key(
-    auth: &V2Auth,
-    token: Option<&str>,
+    credentials: &Credentials,
     method: &str,
     request_id: Option<&str>,
 ) -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let mut h = DefaultHasher::new();
-    match auth {
-        V2Auth::Webhook { user_id, code } => (user_id, code).hash(&mut h),
-        V2Auth::OAuth => token.hash(&mut h),
+    match credentials {
+        Credentials::Webhook(hook) => (hook.user_id, &hook.code).hash(&mut h),
+        Credentials::OAuth(token) => Some(token.as_str()).hash(&mut h),
     }
     method.hash(&mut h);
     let identity = h.finish();
@@ -114,22 +96,16 @@ mod tests {
 
     #[test]
     fn keys_follow_the_client_request_id_and_are_otherwise_unique() {
-        let hook = V2Auth::Webhook {
+        let hook = Credentials::Webhook(crate::route::Webhook {
             user_id: 1,
             code: "c".into(),
-        };
-        let a = idempotency_key(&hook, None, "tasks.task.add", Some("r1"));
-        assert_eq!(
-            a,
-            idempotency_key(&hook, None, "tasks.task.add", Some("r1"))
-        );
+        });
+        let a = idempotency_key(&hook, "tasks.task.add", Some("r1"));
+        assert_eq!(a, idempotency_key(&hook, "tasks.task.add", Some("r1")));
+        assert_ne!(a, idempotency_key(&hook, "tasks.task.add", Some("r2")));
         assert_ne!(
-            a,
-            idempotency_key(&hook, None, "tasks.task.add", Some("r2"))
-        );
-        assert_ne!(
-            idempotency_key(&hook, None, "tasks.task.add", None),
-            idempotency_key(&hook, None, "tasks.task.add", None)
+            idempotency_key(&hook, "tasks.task.add", None),
+            idempotency_key(&hook, "tasks.task.add", None)
         );
         assert!(a.len() <= 255 && a.bytes().all(|b| b.is_ascii_graphic()));
     }

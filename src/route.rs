@@ -38,6 +38,33 @@ impl fmt::Debug for V2Auth {
     }
 }
 
+/// An incoming webhook: the user it acts as and its secret code.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Webhook {
+    pub user_id: u64,
+    pub code: String,
+}
+
+impl fmt::Debug for Webhook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Webhook")
+            .field("user_id", &self.user_id)
+            .field("code", &crate::redact::MARKER)
+            .finish()
+    }
+}
+
+/// A webhook written as `USER_ID/CODE` (the part of its URL after `/rest/`), as operators
+/// give one in configuration and on the command line; `None` when it is not of that form.
+pub fn parse_webhook(text: &str) -> Option<Webhook> {
+    let (user, code) = text.trim().trim_matches('/').split_once('/')?;
+    let user_id = user.parse::<u64>().ok()?;
+    (!code.is_empty() && is_webhook_code(code)).then(|| Webhook {
+        user_id,
+        code: code.to_owned(),
+    })
+}
+
 /// A v2 call: who calls which method in which format.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct V2Call {

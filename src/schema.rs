@@ -6,13 +6,11 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
-use bytes::Bytes;
-use serde_json::{json, Value};
+use serde_json::{Map, Value};
 
 use crate::error::BridgeError;
-use crate::execute::post_json;
 use crate::rules::{Entity, MethodRoute, RuleSet};
-use crate::upstream::UpstreamClient;
+use crate::upstream::{Credentials, UpstreamClient};
 
 /// One field as a `*.field.list` method describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,30 +76,15 @@ pub fn fields_from_field_list(answer: &Value) -> Vec<FieldInfo> {
         .unwrap_or_default()
 }
 
-/// `/rest/api/{user}/{code}/` from `USER/CODE`; `None` when it is not of that form.
-pub fn webhook_prefix(webhook: &str) -> Option<String> {
-    let (user, code) = webhook.trim().trim_matches('/').split_once('/')?;
-    let valid_code = !code.is_empty()
-        && code
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    (user.parse::<u64>().is_ok() && valid_code).then(|| format!("/rest/api/{user}/{code}/"))
-}
-
-/// Asks the portal, through a webhook (`/rest/api/{user}/{code}/`), for its schema.
+/// Asks the portal, with a webhook's credentials, for its REST 3.0 schema.
 pub async fn fetch(
     client: &UpstreamClient,
-    prefix: &str,
+    webhook: &Credentials,
     rules: &RuleSet,
 ) -> Result<PortalSchema, BridgeError> {
-    let empty = || Bytes::from_static(b"{}");
-    let doc = post_json(
-        client,
-        &format!("{prefix}rest.documentation.openapi"),
-        empty(),
-        None,
-    )
-    .await?;
+    let doc = client
+        .post_json(&webhook.v3_call("rest.documentation.openapi", Map::new()))
+        .await?;
     if doc.status != 200 {
         return Err(BridgeError::UpstreamProtocol(format!(
             "rest.documentation.openapi answered HTTP {}",
@@ -113,8 +96,9 @@ pub async fn fetch(
         fields: BTreeMap::new(),
     };
     for (entity, method) in rules.field_list_methods() {
-        let body = Bytes::from(json!({}).to_string());
-        let answer = post_json(client, &format!("{prefix}{method}"), body, None).await?;
+        let answer = client
+            .post_json(&webhook.v3_call(&method, Map::new()))
+            .await?;
         if answer.status == 200 {
             schema
                 .fields
@@ -249,6 +233,7 @@ pub fn apply(rules: &RuleSet, schema: &PortalSchema) -> RuleSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn openapi_paths_name_methods() {

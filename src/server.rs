@@ -90,8 +90,9 @@ pub async fn start(mut config: Config) -> Result<RunningBridge, StartupError> {
         None => None,
     };
     let client = UpstreamClient::new(&config)?;
-    if let Some(prefix) = config.schema_webhook.clone() {
-        config.rules = Arc::new(learn_schema(&client, &prefix, &config.rules).await);
+    if let Some(hook) = config.schema_webhook.clone() {
+        let webhook = crate::upstream::Credentials::Webhook(hook);
+        config.rules = Arc::new(learn_schema(&client, &webhook, &config.rules).await);
     }
     let config = Arc::new(config);
     let listener = TcpListener::bind(config.listen)
@@ -132,10 +133,10 @@ pub async fn start(mut config: Config) -> Result<RunningBridge, StartupError> {
 /// portal cannot be asked.
 async fn learn_schema(
     client: &UpstreamClient,
-    prefix: &str,
+    webhook: &crate::upstream::Credentials,
     rules: &crate::rules::RuleSet,
 ) -> crate::rules::RuleSet {
-    match crate::schema::fetch(client, prefix, rules).await {
+    match crate::schema::fetch(client, webhook, rules).await {
         Ok(schema) => {
             for finding in crate::schema::compare(rules, &schema) {
                 tracing::info!(key = %finding.key, "portal schema: {}", finding.message);

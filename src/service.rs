@@ -14,18 +14,19 @@ use hyper::body::Incoming;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
 
-use crate::body::{self, Body};
+use crate::answers;
+use crate::body::Body;
 use crate::config::Config;
 use crate::decode::{self, DecodeError};
 use crate::error::BridgeError;
-use crate::execute::{Executor, V3Target};
+use crate::execute::Executor;
 use crate::forward;
 use crate::identity::{self, CallerCache};
 use crate::redact;
-use crate::route::{self, Format, Route, V2Auth, V2Call};
+use crate::route::{self, Format, Route, V2Auth, V2Call, Webhook};
 use crate::rules::{Fallback, MethodRoute, MethodRule};
 use crate::translate::{self, Context};
-use crate::upstream::UpstreamClient;
+use crate::upstream::{Credentials, UpstreamClient};
 
 /// How long `/readyz` waits for a TCP connection to the portal.
 const READINESS_CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -143,7 +144,7 @@ impl Bridge {
             Ok(response) => response,
             Err(error) => {
                 tracing::debug!(error = %error, "request failed");
-                error_response(&error)
+                answers::error_response(&error)
             }
         };
         tracing::info!(
@@ -170,7 +171,7 @@ impl Bridge {
         let max_body = self.config.limits.max_body_bytes;
         match route {
             Route::Health if request.method() == Method::GET => {
-                Outcome::plain(Served::Local, Ok(status_json(StatusCode::OK, "ok")))
+                Outcome::plain(Served::Local, Ok(answers::status(StatusCode::OK, "ok")))
             }
             Route::Ready if request.method() == Method::GET => {
                 Outcome::plain(Served::Local, Ok(self.readiness().await))
@@ -207,9 +208,9 @@ impl Bridge {
         }
     }
 
-    /// A call to a method with a v3 rule: decode, plan, run; or fall back to v2.
     /// Reads and decodes the body of a call the bridge serves itself. `Err` carries the
-    /// finished outcome: a limit error, or `Ok(None)`-like fallback handled by the caller.
+    /// finished outcome of a body the bridge refuses (over a limit, unreadable); a body
+    /// only v2 can make sense of is `Ok` with the reason in `decoded`.
     async fn read_call(&self, request: Request<Incoming>) -> Result<ReadCall, Outcome> {
         let limits = self.config.limits;
         if let Err(e) = forward::check_declared_length(&request, limits.max_body_bytes) {
@@ -259,11 +260,13 @@ impl Bridge {
     }
 
     /// The caller's user id: the webhook's, or the OAuth token's when `needed`.
-    async fn caller(&self, auth: &V2Auth, token: Option<&str>, needed: bool) -> Option<u64> {
-        match auth {
-            V2Auth::Webhook { user_id, .. } => Some(*user_id),
-            V2Auth::OAuth if needed => self.callers.user_of_token(&self.client, token?).await,
-            V2Auth::OAuth => None,
+    async fn caller(&self, credentials: &Credentials, needed: bool) -> Option<u64> {
+        match credentials {
+            Credentials::Webhook(hook) => Some(hook.user_id),
+            Credentials::OAuth(token) if needed => {
+                self.callers.user_of_token(&self.client, token).await
+            }
+            Credentials::OAuth(_) => None,
         }
     }
 
@@ -295,30 +298,25 @@ impl Bridge {
             )
             .await;
         };
-        let token = decoded.auth.as_deref();
-        if matches!(call.auth, V2Auth::OAuth) && token.is_none() {
+        let Some(credentials) = credentials(&call.auth, decoded.auth.as_deref()) else {
             return pass("no auth token".into()).await;
-        }
-        let caller = self.caller(&call.auth, token, true).await;
+        };
+        let caller = self.caller(&credentials, true).await;
         let ctx = crate::batch::run::BatchContext {
             client: &self.client,
             rules: &self.config.rules,
-            auth: &call.auth,
-            token,
+            credentials: &credentials,
             caller,
             request_id: decoded.request_id(),
         };
         match crate::batch::run::run(&ctx, parsed).await {
             Ok(None) => pass("no command of the batch has a v3 rule".into()).await,
-            Ok(Some(run)) => {
-                let bytes = serde_json::to_vec(&run.answer.body).unwrap_or_default();
-                Outcome {
-                    served: Served::Translated,
-                    result: Ok(body::json_response(run.answer.status, bytes)),
-                    reason: None,
-                    upstream_requests: run.upstream_requests,
-                }
-            }
+            Ok(Some(run)) => Outcome {
+                served: Served::Translated,
+                result: Ok(answers::json(run.answer.status, &run.answer.body)),
+                reason: None,
+                upstream_requests: run.upstream_requests,
+            },
             Err(e) => Outcome::plain(Served::Translated, Err(e)),
         }
     }
@@ -348,30 +346,34 @@ impl Bridge {
                 .fall_back(rule, parts, bytes, peer, "the call uploads files".into())
                 .await;
         }
-        let token = decoded.auth.as_deref();
-        if matches!(call.auth, V2Auth::OAuth) && token.is_none() {
+        let Some(credentials) = credentials(&call.auth, decoded.auth.as_deref()) else {
             return self
                 .fall_back(rule, parts, bytes, peer, "no auth token".into())
                 .await;
-        }
+        };
         let caller = self
-            .caller(&call.auth, token, translate::needs_caller(rule))
+            .caller(&credentials, translate::needs_caller(rule))
             .await;
         let ctx = Context::for_rules(&self.config.rules, caller);
         let plan = match translate::plan(rule, &decoded.params, ctx) {
             Ok(plan) => plan,
             Err(why) => return self.fall_back(rule, parts, bytes, peer, why.0).await,
         };
-        let key = plan.is_write().then(|| {
-            identity::idempotency_key(&call.auth, token, &call.method, decoded.request_id())
-        });
-        let target = V3Target::new(&call.auth, token);
-        let mut executor =
-            Executor::new(&self.client, &target, &self.config.rules, rule, caller, key);
-        let result = executor.run(plan).await.map(|answer| {
-            let bytes = serde_json::to_vec(&answer.body).unwrap_or_default();
-            body::json_response(answer.status, bytes)
-        });
+        let key = plan
+            .is_write()
+            .then(|| identity::idempotency_key(&credentials, &call.method, decoded.request_id()));
+        let mut executor = Executor::new(
+            &self.client,
+            &credentials,
+            &self.config.rules,
+            rule,
+            caller,
+            key,
+        );
+        let result = executor
+            .run(plan)
+            .await
+            .map(|answer| answers::json(answer.status, &answer.body));
         Outcome {
             served: Served::Translated,
             result,
@@ -388,48 +390,45 @@ impl Bridge {
         peer: SocketAddr,
         reason: String,
     ) -> Outcome {
-        let result = match rule.fallback {
-            Fallback::V2 => forward::forward_buffered(&self.client, parts, bytes, peer).await,
-            Fallback::Error => Err(BridgeError::Unexpressible(reason.clone())),
+        let (result, upstream_requests) = match rule.fallback {
+            Fallback::V2 => (
+                forward::forward_buffered(&self.client, parts, bytes, peer).await,
+                1,
+            ),
+            Fallback::Error => (Err(BridgeError::Unexpressible(reason.clone())), 0),
         };
         Outcome {
             served: Served::FellBack,
             result,
             reason: Some(reason),
-            upstream_requests: 1,
+            upstream_requests,
         }
     }
 
     /// Ready when not draining and the portal accepts a TCP connection.
     async fn readiness(&self) -> Response<Body> {
         if self.is_draining() {
-            return status_json(StatusCode::SERVICE_UNAVAILABLE, "draining");
+            return answers::status(StatusCode::SERVICE_UNAVAILABLE, "draining");
         }
         let (host, port) = self.client.upstream().host_port();
         let connect = tokio::net::TcpStream::connect((host.as_str(), port));
         match tokio::time::timeout(READINESS_CONNECT_TIMEOUT, connect).await {
-            Ok(Ok(_)) => status_json(StatusCode::OK, "ready"),
+            Ok(Ok(_)) => answers::status(StatusCode::OK, "ready"),
             Ok(Err(_)) | Err(_) => {
-                status_json(StatusCode::SERVICE_UNAVAILABLE, "upstream unreachable")
+                answers::status(StatusCode::SERVICE_UNAVAILABLE, "upstream unreachable")
             }
         }
     }
 }
 
-fn status_json(status: StatusCode, text: &str) -> Response<Body> {
-    let bytes = serde_json::to_vec(&serde_json::json!({ "status": text })).unwrap_or_default();
-    body::json_response(status, bytes)
-}
-
-/// The v2 error answer for a failed request. A body-limit failure also closes the
-/// connection, since the unread rest of the body would otherwise be taken for the next request.
-pub fn error_response(error: &BridgeError) -> Response<Body> {
-    let mut response = body::json_response(error.status(), error.to_v2_body());
-    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        response.headers_mut().insert(
-            http::header::CONNECTION,
-            http::HeaderValue::from_static("close"),
-        );
+/// The credentials a call reaches the portal with; `None` for an OAuth call without a
+/// token, which only v2 can answer (with its own error).
+fn credentials(auth: &V2Auth, token: Option<&str>) -> Option<Credentials> {
+    match auth {
+        V2Auth::Webhook { user_id, code } => Some(Credentials::Webhook(Webhook {
+            user_id: *user_id,
+            code: code.clone(),
+        })),
+        V2Auth::OAuth => token.map(|t| Credentials::OAuth(t.to_owned())),
     }
-    response
 }

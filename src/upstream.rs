@@ -1,23 +1,44 @@
-//! The one HTTP client that talks to the configured portal.
+//! The one client that talks to the configured portal, and the one place that knows how a
+//! request of the bridge's own making is addressed and authenticated.
 //!
 //! Pooled keep-alive connections (hyper-util's legacy client), rustls for https portals,
 //! plain http allowed for local use and tests. Every call is bounded: connecting by
-//! `client.connect_timeout`, waiting for the answer's head by `client.response_timeout`.
+//! `client.connect_timeout`, waiting for the answer's head by `client.response_timeout`,
+//! and every answer the bridge reads itself by [`MAX_ANSWER_BYTES`].
+//!
+//! Credentials: a webhook's code sits in the path (`/rest/api/{user}/{code}/…`), as the
+//! portal requires; an OAuth token goes in the JSON body (`auth`), or, for a REST 3.0
+//! batch whose body is an array, in the `Authorization` header. Never in a query string,
+//! where intermediaries log URLs.
 
 use std::error::Error as _;
-use std::time::Duration;
+use std::fmt;
+use std::time::{Duration, Instant};
 
-use http::{Request, Response};
+use bytes::Bytes;
+use http::{header, HeaderValue, Method, Request, Response};
+use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
+use serde_json::{Map, Value};
 
-use crate::body::Body;
+use crate::body::{self, Body};
 use crate::config::{Config, Upstream};
 use crate::error::BridgeError;
+use crate::route::Webhook;
 use crate::tls::{self, TlsSetupError};
+
+/// The most any portal answer the bridge reads itself may weigh. A v2 client never asked
+/// for more than this in one call.
+pub const MAX_ANSWER_BYTES: usize = 64 * 1024 * 1024;
+
+/// How long the bridge waits out the portal's rate limit on requests of its own making
+/// (a re-read after a write, a counting request, a batch after a write). A v2 client never
+/// sent those, so it cannot retry them; and a write has already changed data.
+pub const RATE_LIMIT_PATIENCE: Duration = Duration::from_secs(30);
 
 #[derive(Clone)]
 pub struct UpstreamClient {
@@ -26,6 +47,144 @@ pub struct UpstreamClient {
     response_timeout: Duration,
     /// Reported when a streamed request body overruns `limits.max_body_bytes`.
     body_limit: usize,
+}
+
+/// Who the bridge calls the portal as: the client's webhook or its OAuth token.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Credentials {
+    Webhook(Webhook),
+    OAuth(String),
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Credentials::Webhook(hook) => f.debug_tuple("Webhook").field(hook).finish(),
+            Credentials::OAuth(_) => f.write_str("OAuth(***)"),
+        }
+    }
+}
+
+impl Credentials {
+    /// The portal path of a v2 method called with these credentials.
+    pub fn v2_path(&self, method: &str) -> String {
+        match self {
+            Credentials::Webhook(hook) => format!("/rest/{}/{}/{method}", hook.user_id, hook.code),
+            Credentials::OAuth(_) => format!("/rest/{method}"),
+        }
+    }
+
+    /// The portal path of a REST 3.0 method called with these credentials.
+    pub fn v3_path(&self, method: &str) -> String {
+        match self {
+            Credentials::Webhook(hook) => {
+                format!("/rest/api/{}/{}/{method}", hook.user_id, hook.code)
+            }
+            Credentials::OAuth(_) => format!("/rest/api/{method}"),
+        }
+    }
+
+    fn token(&self) -> Option<&str> {
+        match self {
+            Credentials::Webhook(_) => None,
+            Credentials::OAuth(token) => Some(token),
+        }
+    }
+
+    /// A REST 3.0 call: the token, if any, travels in the JSON body.
+    pub fn v3_call(&self, method: &str, body: Map<String, Value>) -> PortalRequest {
+        PortalRequest::json(self.v3_path(method), self.with_token(body))
+    }
+
+    /// A REST 3.0 batch: the body is an array, so the token travels in `Authorization`.
+    pub fn v3_batch(&self, calls: Vec<Value>) -> PortalRequest {
+        let mut request = PortalRequest::json(self.v3_path("batch"), Value::Array(calls));
+        request.bearer = self.token().map(str::to_owned);
+        request
+    }
+
+    /// A v2 call with a JSON body: the token, if any, travels in the body as v2 reads it.
+    pub fn v2_call(&self, method: &str, body: Map<String, Value>) -> PortalRequest {
+        PortalRequest::json(self.v2_path(method), self.with_token(body))
+    }
+
+    fn with_token(&self, mut body: Map<String, Value>) -> Value {
+        if let Some(token) = self.token() {
+            body.insert("auth".into(), Value::String(token.to_owned()));
+        }
+        Value::Object(body)
+    }
+}
+
+/// A JSON POST of the bridge's own making.
+#[derive(Debug, Clone)]
+pub struct PortalRequest {
+    /// Path on the portal; never carries a token.
+    pub path: String,
+    pub body: Bytes,
+    /// Sent on writes, so that a repeated write is not run twice.
+    pub idempotency_key: Option<String>,
+    bearer: Option<String>,
+}
+
+impl PortalRequest {
+    fn json(path: String, body: Value) -> PortalRequest {
+        // Serialising a JSON value cannot fail.
+        let bytes = serde_json::to_vec(&body).unwrap_or_default();
+        PortalRequest {
+            path,
+            body: Bytes::from(bytes),
+            idempotency_key: None,
+            bearer: None,
+        }
+    }
+
+    pub fn with_idempotency_key(mut self, key: Option<String>) -> PortalRequest {
+        self.idempotency_key = key;
+        self
+    }
+}
+
+/// One portal answer as received: status and JSON body.
+#[derive(Debug, Clone)]
+pub struct PortalReply {
+    pub status: u16,
+    pub body: Value,
+}
+
+impl PortalReply {
+    /// A REST 3.0 success: 200 with a `result` and no `error`.
+    pub fn is_success(&self) -> bool {
+        self.status == 200 && self.body.get("result").is_some() && self.body.get("error").is_none()
+    }
+
+    pub fn result(&self, key: &str) -> Option<&Value> {
+        self.body.get("result").and_then(|r| r.get(key))
+    }
+
+    /// The rows of a list answer (`result.items`).
+    pub fn items(&self) -> &[Value] {
+        self.result("items")
+            .and_then(Value::as_array)
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The `time` block of the answer, if any.
+    pub fn time(&self) -> Option<&Value> {
+        self.body.get("time")
+    }
+
+    pub fn is_rate_limited(&self) -> bool {
+        is_rate_limited(self.status, &self.body)
+    }
+}
+
+/// The portal's leaky-bucket refusal (`503 QUERY_LIMIT_EXCEEDED`), flat or nested.
+pub fn is_rate_limited(status: u16, body: &Value) -> bool {
+    let code = body
+        .get("error")
+        .and_then(|e| e.as_str().or_else(|| e.get("code").and_then(Value::as_str)));
+    status == 503 && code == Some("QUERY_LIMIT_EXCEEDED")
 }
 
 impl UpstreamClient {
@@ -66,6 +225,79 @@ impl UpstreamClient {
             Ok(Err(e)) => Err(classify(&e, self.body_limit)),
         }
     }
+
+    /// POSTs one request of the bridge's own making and reads the JSON answer.
+    pub async fn post_json(&self, request: &PortalRequest) -> Result<PortalReply, BridgeError> {
+        let uri = self
+            .upstream
+            .uri_for(&request.path)
+            .map_err(|e| BridgeError::UpstreamProtocol(e.to_string()))?;
+        let mut builder = Request::builder()
+            .method(Method::POST)
+            .uri(uri)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::ACCEPT, "application/json")
+            .header(
+                header::USER_AGENT,
+                concat!("b24bridge/", env!("CARGO_PKG_VERSION")),
+            );
+        if let Some(key) = request
+            .idempotency_key
+            .as_deref()
+            .and_then(|k| HeaderValue::from_str(k).ok())
+        {
+            builder = builder.header("idempotency-key", key);
+        }
+        if let Some(token) = &request.bearer {
+            if let Ok(value) = HeaderValue::from_str(&format!("Bearer {token}")) {
+                builder = builder.header(header::AUTHORIZATION, value);
+            }
+        }
+        let http_request = builder
+            .body(body::full(request.body.clone()))
+            .map_err(|e| BridgeError::UpstreamProtocol(e.to_string()))?;
+        let response = self.send(http_request).await?;
+        let status = response.status().as_u16();
+        let bytes = Limited::new(response.into_body(), MAX_ANSWER_BYTES)
+            .collect()
+            .await
+            .map_err(|e| BridgeError::UpstreamProtocol(format!("reading the answer failed: {e}")))?
+            .to_bytes();
+        let body: Value = serde_json::from_slice(&bytes).map_err(|_| {
+            BridgeError::UpstreamProtocol(format!(
+                "the portal answered HTTP {status} with a body that is not JSON"
+            ))
+        })?;
+        Ok(PortalReply { status, body })
+    }
+
+    /// POSTs like [`UpstreamClient::post_json`]; when `patient`, waits out rate-limit
+    /// refusals (backing off from 0.5 s to 2 s) for up to [`RATE_LIMIT_PATIENCE`]. Returns
+    /// the reply and the number of requests sent.
+    pub async fn post_json_patiently(
+        &self,
+        request: &PortalRequest,
+        patient: bool,
+    ) -> Result<(PortalReply, usize), BridgeError> {
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(500);
+        let mut sent = 0;
+        loop {
+            sent += 1;
+            let reply = self.post_json(request).await?;
+            if !(patient && reply.is_rate_limited())
+                || started.elapsed() + pause > RATE_LIMIT_PATIENCE
+            {
+                return Ok((reply, sent));
+            }
+            tracing::debug!(
+                path = %crate::redact::redact_path(&request.path),
+                "rate-limited on a request of the bridge's own; waiting"
+            );
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_secs(2));
+        }
+    }
 }
 
 /// Turns a client error into the v2 error the caller sees. Only error kinds and OS
@@ -92,4 +324,62 @@ fn root_cause_text(error: &(dyn std::error::Error + 'static)) -> String {
         last = next;
     }
     last.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn hook() -> Credentials {
+        Credentials::Webhook(Webhook {
+            user_id: 7,
+            code: "c0de".into(),
+        })
+    }
+
+    #[test]
+    fn paths_follow_the_credentials() {
+        assert_eq!(hook().v2_path("batch"), "/rest/7/c0de/batch");
+        assert_eq!(
+            hook().v3_path("tasks.task.get"),
+            "/rest/api/7/c0de/tasks.task.get"
+        );
+        let oauth = Credentials::OAuth("tok".into());
+        assert_eq!(oauth.v2_path("user.current"), "/rest/user.current");
+        assert_eq!(oauth.v3_path("batch"), "/rest/api/batch");
+    }
+
+    #[test]
+    fn an_oauth_token_never_goes_in_a_path() {
+        let oauth = Credentials::OAuth("s3cr3t".into());
+        let call = oauth.v3_call("tasks.task.get", Map::new());
+        assert!(!call.path.contains("s3cr3t"));
+        let body: Value = serde_json::from_slice(&call.body).unwrap();
+        assert_eq!(body["auth"], "s3cr3t");
+        let batch = oauth.v3_batch(vec![json!({"method": "x", "query": {}})]);
+        assert!(!batch.path.contains("s3cr3t"));
+        assert_eq!(batch.bearer.as_deref(), Some("s3cr3t"));
+        assert!(!String::from_utf8_lossy(&batch.body).contains("s3cr3t"));
+        let v2 = oauth.v2_call("batch", Map::new());
+        assert!(!v2.path.contains("s3cr3t"));
+        assert!(!format!("{oauth:?}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn rate_limits_are_recognised_flat_and_nested() {
+        assert!(is_rate_limited(
+            503,
+            &json!({"error": "QUERY_LIMIT_EXCEEDED"})
+        ));
+        assert!(is_rate_limited(
+            503,
+            &json!({"error": {"code": "QUERY_LIMIT_EXCEEDED"}})
+        ));
+        assert!(!is_rate_limited(
+            429,
+            &json!({"error": "QUERY_LIMIT_EXCEEDED"})
+        ));
+        assert!(!is_rate_limited(503, &json!({"error": "OVERLOAD_LIMIT"})));
+    }
 }

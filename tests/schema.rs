@@ -20,7 +20,10 @@ async fn the_builtin_rules_match_the_emulated_portal() {
     let pair = Pair::start().await;
     let config = config(&format!("http://{}", pair.behind.local_addr()));
     let client = b24bridge::upstream::UpstreamClient::new(&config).unwrap();
-    let portal = schema::fetch(&client, "/rest/api/1/hook1/", &config.rules)
+    let webhook = b24bridge::upstream::Credentials::Webhook(
+        b24bridge::route::parse_webhook("1/hook1").unwrap(),
+    );
+    let portal = schema::fetch(&client, &webhook, &config.rules)
         .await
         .unwrap();
     assert!(

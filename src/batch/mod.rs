@@ -8,9 +8,9 @@ pub mod run;
 
 use serde_json::{Map, Value};
 
+use crate::decode::value::{param, php_map, strval, yes_no, PhpArray};
 use crate::decode::{self, DecodeLimits};
 use crate::route::{split_suffix, Format};
-use crate::translate::convert;
 
 /// Most commands one v2 batch may carry.
 pub const MAX_COMMANDS: usize = 50;
@@ -39,22 +39,14 @@ pub struct Batch {
 /// bridge runs itself (no commands, too many, a command that is not a string, a nested
 /// batch): v2 then answers it, exactly as it always did.
 pub fn parse(params: &Map<String, Value>, limits: &DecodeLimits) -> Option<Batch> {
-    let cmd = crate::translate::param(params, "cmd")?;
-    let entries: Vec<(String, &Value)> = match cmd {
-        Value::Object(m) => m.iter().map(|(k, v)| (k.clone(), v)).collect(),
-        Value::Array(a) => a
-            .iter()
-            .enumerate()
-            .map(|(i, v)| (i.to_string(), v))
-            .collect(),
-        _ => return None,
-    };
+    let cmd = PhpArray::of(param(params, "cmd")?)?;
+    let entries: Vec<(String, &Value)> = cmd.entries().map(|(k, v)| (k.into_owned(), v)).collect();
     if entries.is_empty() || entries.len() > MAX_COMMANDS {
         return None;
     }
-    let halt = match crate::translate::param(params, "halt") {
+    let halt = match param(params, "halt") {
         None | Some(Value::Null) => false,
-        Some(v) => convert::yes_no(v).or_else(|| v.as_str().map(|s| !s.is_empty() && s != "0"))?,
+        Some(v) => yes_no(v).or_else(|| v.as_str().map(|s| !s.is_empty() && s != "0"))?,
     };
     let mut commands = Vec::with_capacity(entries.len());
     for (key, value) in entries {
@@ -160,17 +152,6 @@ pub fn resolve<'a>(result: &'a Value, path: &[String]) -> Option<&'a Value> {
     Some(current)
 }
 
-/// A value as PHP prints it into a string.
-fn php_string(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(true) => Some("1".into()),
-        Value::Bool(false) | Value::Null => Some(String::new()),
-        Value::Array(_) | Value::Object(_) => None,
-    }
-}
-
 /// Replaces references whose key `lookup` knows. A string that is exactly one reference
 /// to a list or object takes that value whole; otherwise each reference is replaced by the
 /// referenced scalar. References `lookup` does not know, or whose path is missing, stay as
@@ -200,7 +181,7 @@ fn substitute_value(v: &mut Value, lookup: &dyn Fn(&str) -> Option<Value>) -> bo
                 |r: &Reference| lookup(&r.key).and_then(|res| resolve(&res, &r.path).cloned());
             if refs.len() == 1 && refs[0].start == 0 && refs[0].end == s.len() {
                 if let Some(value) = found(&refs[0]) {
-                    *v = match php_string(&value) {
+                    *v = match strval(&value) {
                         Some(text) => Value::String(text),
                         None => value,
                     };
@@ -213,7 +194,7 @@ fn substitute_value(v: &mut Value, lookup: &dyn Fn(&str) -> Option<Value>) -> bo
             let mut changed = false;
             for r in &refs {
                 out.push_str(&s[last..r.start]);
-                match found(r).as_ref().and_then(php_string) {
+                match found(r).as_ref().and_then(strval) {
                     Some(text) => {
                         out.push_str(&text);
                         changed = true;
@@ -229,57 +210,6 @@ fn substitute_value(v: &mut Value, lookup: &dyn Fn(&str) -> Option<Value>) -> bo
             changed
         }
         _ => false,
-    }
-}
-
-/// PHP's `http_build_query`: nested keys in brackets, RFC 1738 encoding.
-pub fn php_query(params: &Map<String, Value>) -> String {
-    fn enc(s: &str) -> String {
-        let mut out = String::with_capacity(s.len());
-        for b in s.bytes() {
-            match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => out.push(b as char),
-                b' ' => out.push('+'),
-                _ => out.push_str(&format!("%{b:02X}")),
-            }
-        }
-        out
-    }
-    fn walk(prefix: &str, v: &Value, out: &mut Vec<String>) {
-        match v {
-            Value::Object(m) => m
-                .iter()
-                .for_each(|(k, v)| walk(&format!("{prefix}[{k}]"), v, out)),
-            Value::Array(a) => a
-                .iter()
-                .enumerate()
-                .for_each(|(i, v)| walk(&format!("{prefix}[{i}]"), v, out)),
-            Value::Null => {}
-            other => out.push(format!(
-                "{}={}",
-                enc(prefix),
-                enc(&php_string(other).unwrap_or_default())
-            )),
-        }
-    }
-    let mut out = Vec::new();
-    for (k, v) in params {
-        walk(k, v, &mut out);
-    }
-    out.join("&")
-}
-
-/// PHP's JSON form of an array: a list when the keys are exactly 0..n-1 in order,
-/// an object otherwise, and `[]` when empty.
-pub fn php_map(entries: Vec<(String, Value)>) -> Value {
-    let is_list = entries
-        .iter()
-        .enumerate()
-        .all(|(i, (k, _))| *k == i.to_string());
-    if is_list {
-        Value::Array(entries.into_iter().map(|(_, v)| v).collect())
-    } else {
-        Value::Object(entries.into_iter().collect())
     }
 }
 
@@ -367,25 +297,5 @@ mod tests {
         assert_eq!(params["ids"], json!([1, 2]));
         assert_eq!(params["title"], "Task 7!");
         assert_eq!(params["missing"], "$result[zz][x]");
-    }
-
-    #[test]
-    fn php_maps_are_lists_only_for_contiguous_keys() {
-        assert_eq!(php_map(vec![]), json!([]));
-        assert_eq!(
-            php_map(vec![("0".into(), json!(1)), ("1".into(), json!(2))]),
-            json!([1, 2])
-        );
-        assert_eq!(php_map(vec![("1".into(), json!(2))]), json!({"1": 2}));
-        assert_eq!(php_map(vec![("a".into(), json!(2))]), json!({"a": 2}));
-    }
-
-    #[test]
-    fn queries_are_built_as_php_does() {
-        let p = json!({"filter": {">ID": "5"}, "select": ["ID", "TITLE"], "q": "a b&c"});
-        assert_eq!(
-            php_query(p.as_object().unwrap()),
-            "filter%5B%3EID%5D=5&select%5B0%5D=ID&select%5B1%5D=TITLE&q=a+b%26c"
-        );
     }
 }

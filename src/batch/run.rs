@@ -10,26 +10,26 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use bytes::Bytes;
 use http::StatusCode;
 use serde_json::{json, Map, Value};
 
-use super::{assemble, php_query, referenced_keys, substitute, Batch, Command, Outcome};
+use super::{assemble, referenced_keys, substitute, Batch, Command, Outcome};
+use crate::answers;
 use crate::clock;
+use crate::decode::value::php_query;
 use crate::error::BridgeError;
-use crate::execute::{first_request, post_json_patiently, Executor, V2Answer, V3Reply, V3Target};
+use crate::execute::{first_request, Executor, V2Answer};
 use crate::identity;
-use crate::route::{Format, V2Auth};
+use crate::route::Format;
 use crate::rules::{Converter, MethodRoute, MethodRule, RuleSet};
 use crate::translate::{self, render, Context, Plan};
-use crate::upstream::UpstreamClient;
+use crate::upstream::{self, Credentials, PortalReply, UpstreamClient};
 
 /// Who runs the batch, and where its parts go.
 pub struct BatchContext<'a> {
     pub client: &'a UpstreamClient,
     pub rules: &'a RuleSet,
-    pub auth: &'a V2Auth,
-    pub token: Option<&'a str>,
+    pub credentials: &'a Credentials,
     pub caller: Option<u64>,
     pub request_id: Option<&'a str>,
 }
@@ -38,7 +38,6 @@ pub struct BatchContext<'a> {
 pub struct BatchRun {
     pub answer: V2Answer,
     pub upstream_requests: usize,
-    pub translated: usize,
 }
 
 struct PendingV3 {
@@ -51,7 +50,6 @@ struct PendingV3 {
 
 struct Runner<'a> {
     ctx: &'a BatchContext<'a>,
-    target: V3Target,
     halt: bool,
     results: HashMap<String, Value>,
     outcomes: Vec<(String, Outcome)>,
@@ -60,7 +58,6 @@ struct Runner<'a> {
     stopped: bool,
     times: Vec<Value>,
     requests: usize,
-    translated: usize,
     /// An answer that replaces the whole batch (the portal refused the batch itself).
     whole: Option<V2Answer>,
     /// Whether something that may have changed data has run: a translated write the portal
@@ -74,8 +71,7 @@ struct Runner<'a> {
 
 /// The portal's rate limit: v2 answers it for a request as a whole, never per command.
 fn is_rate_limited(answer: &V2Answer) -> bool {
-    answer.status == StatusCode::SERVICE_UNAVAILABLE
-        && answer.body.get("error").and_then(Value::as_str) == Some("QUERY_LIMIT_EXCEEDED")
+    upstream::is_rate_limited(answer.status.as_u16(), &answer.body)
 }
 
 /// Runs `batch`; `None` when it has no translated command and should go to v2 untouched.
@@ -93,7 +89,6 @@ pub async fn run(ctx: &BatchContext<'_>, batch: Batch) -> Result<Option<BatchRun
     let started = SystemTime::now();
     let mut runner = Runner {
         ctx,
-        target: V3Target::new(ctx.auth, ctx.token),
         halt: batch.halt,
         results: HashMap::new(),
         outcomes: Vec::new(),
@@ -102,7 +97,6 @@ pub async fn run(ctx: &BatchContext<'_>, batch: Batch) -> Result<Option<BatchRun
         stopped: false,
         times: Vec::new(),
         requests: 0,
-        translated: 0,
         whole: None,
         committed: false,
         accepted: false,
@@ -137,7 +131,6 @@ pub async fn run(ctx: &BatchContext<'_>, batch: Batch) -> Result<Option<BatchRun
     Ok(Some(BatchRun {
         answer,
         upstream_requests: runner.requests,
-        translated: runner.translated,
     }))
 }
 
@@ -154,10 +147,7 @@ impl Runner<'_> {
             Some(MethodRoute::V3(rule)) if command.format == Format::Json => Some(rule.clone()),
             Some(MethodRoute::Deny) => {
                 self.flush_all().await?;
-                let error = json!({
-                    "error": "ACCESS_DENIED",
-                    "error_description": format!("b24bridge is configured to refuse {}", command.method),
-                });
+                let error = answers::error_of(&BridgeError::Denied(command.method.clone()));
                 self.record(command.key, Outcome::Failure { error });
                 return Ok(());
             }
@@ -325,22 +315,16 @@ impl Runner<'_> {
         let mut body = Map::new();
         body.insert("halt".into(), Value::from(u8::from(self.halt)));
         body.insert("cmd".into(), Value::Object(cmd));
-        let path = match self.ctx.auth {
-            V2Auth::Webhook { user_id, code } => format!("/rest/{user_id}/{code}/batch"),
-            V2Auth::OAuth => {
-                if let Some(token) = self.ctx.token {
-                    body.insert("auth".into(), Value::String(token.to_owned()));
-                }
-                "/rest/batch".to_owned()
-            }
-        };
-        let bytes = Bytes::from(serde_json::to_vec(&Value::Object(body)).unwrap_or_default());
+        let request = self.ctx.credentials.v2_call("batch", body);
         // Once something in this batch has changed data, a rate limit is waited out here:
         // answering 503 would make the client repeat what already ran.
-        let (reply, sent) =
-            post_json_patiently(self.ctx.client, &path, bytes, None, self.patient()).await?;
+        let (reply, sent) = self
+            .ctx
+            .client
+            .post_json_patiently(&request, self.patient())
+            .await?;
         self.requests += sent;
-        if !crate::execute::is_rate_limited(reply.status, &reply.body) {
+        if !reply.is_rate_limited() {
             self.accepted = true;
         }
         let Some(batch) = reply.body.get("result").filter(|_| reply.status == 200) else {
@@ -407,21 +391,16 @@ impl Runner<'_> {
                 json!({"method": method, "query": query, "as": alias(i)})
             })
             .collect();
-        let mut path = format!("{}batch", self.target.prefix);
-        if let Some(token) = &self.target.token {
-            path.push_str("?auth=");
-            path.push_str(
-                &percent_encoding::utf8_percent_encode(token, percent_encoding::NON_ALPHANUMERIC)
-                    .to_string(),
-            );
-        }
-        let bytes = Bytes::from(serde_json::to_vec(&Value::Array(elements)).unwrap_or_default());
+        let request = self.ctx.credentials.v3_batch(elements);
         // Once something in this batch has changed data, a rate limit is waited out here:
         // answering 503 would make the client repeat what already ran.
-        let (reply, sent) =
-            post_json_patiently(self.ctx.client, &path, bytes, None, self.patient()).await?;
+        let (reply, sent) = self
+            .ctx
+            .client
+            .post_json_patiently(&request, self.patient())
+            .await?;
         self.requests += sent;
-        if !crate::execute::is_rate_limited(reply.status, &reply.body) {
+        if !reply.is_rate_limited() {
             self.accepted = true;
         }
         let results = reply
@@ -431,7 +410,7 @@ impl Runner<'_> {
             .filter(|r| reply.status == 200 && r.len() == pending.len())
             .cloned();
         let Some(results) = results else {
-            if crate::execute::is_rate_limited(reply.status, &reply.body) {
+            if reply.is_rate_limited() {
                 // Refused before anything ran: v2 refuses the whole request the same way.
                 self.record_answer(
                     pending[0].command.key.clone(),
@@ -492,13 +471,13 @@ impl Runner<'_> {
                 // the `$ref`s stood for.
                 resolve_refs(p.plan.first_request_mut(), &results);
             }
-            let share = V3Reply {
+            let share = PortalReply {
                 status: 200,
                 body: json!({"result": result, "time": time}),
             };
             let mut executor = Executor::new(
                 self.ctx.client,
-                &self.target,
+                self.ctx.credentials,
                 self.ctx.rules,
                 &p.rule,
                 self.ctx.caller,
@@ -508,7 +487,6 @@ impl Runner<'_> {
             executor.note_time(&time);
             let answer = executor.finish(p.plan, share).await?;
             self.requests += executor.requests;
-            self.translated += 1;
             self.record_answer(p.command.key, answer);
         }
         Ok(())
@@ -517,15 +495,14 @@ impl Runner<'_> {
     async fn run_one(&mut self, p: PendingV3) -> Result<(), BridgeError> {
         let key = p.plan.is_write().then(|| {
             identity::idempotency_key(
-                self.ctx.auth,
-                self.ctx.token,
+                self.ctx.credentials,
                 &format!("{}#{}", p.command.method, p.command.key),
                 self.ctx.request_id,
             )
         });
         let mut executor = Executor::new(
             self.ctx.client,
-            &self.target,
+            self.ctx.credentials,
             self.ctx.rules,
             &p.rule,
             self.ctx.caller,
@@ -544,7 +521,6 @@ impl Runner<'_> {
             self.accepted = true;
         }
         self.requests += executor.requests;
-        self.translated += 1;
         if let Some(t) = answer.body.get("time") {
             self.times.push(t.clone());
         }
@@ -597,10 +573,7 @@ impl Runner<'_> {
             }
         } else {
             Outcome::Failure {
-                error: json!({
-                    "error": body.get("error").cloned().unwrap_or(Value::String("ERROR_UNEXPECTED_ANSWER".into())),
-                    "error_description": body.get("error_description").cloned().unwrap_or(Value::String(String::new())),
-                }),
+                error: answers::command_error(&body),
             }
         };
         self.record(key, outcome);

@@ -14,6 +14,7 @@
 
 mod multipart;
 mod php;
+pub mod value;
 
 use std::fmt;
 
@@ -294,16 +295,12 @@ fn check_json_depth(body: &[u8], max_depth: usize) -> Result<(), DecodeError> {
     Ok(())
 }
 
-/// A parameter value as text, the way PHP's string conversion reads a scalar
-/// (`true` → `"1"`, `false` → `""`); `null` and containers have none.
+/// A parameter's text as PHP's `strval` reads it; a `null` parameter is no value at all.
 fn scalar_text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(text) => Some(text.clone()),
-        Value::Number(number) => Some(number.to_string()),
-        Value::Bool(true) => Some("1".to_owned()),
-        Value::Bool(false) => Some(String::new()),
-        Value::Null | Value::Array(_) | Value::Object(_) => None,
+    if value.is_null() {
+        return None;
     }
+    value::strval(value)
 }
 
 #[cfg(test)]
@@ -359,12 +356,8 @@ mod tests {
     }
 
     #[test]
-    fn scalars_convert_like_php_strval() {
-        assert_eq!(scalar_text(&serde_json::json!("t")), Some("t".into()));
-        assert_eq!(scalar_text(&serde_json::json!(12)), Some("12".into()));
-        assert_eq!(scalar_text(&serde_json::json!(1.5)), Some("1.5".into()));
+    fn a_null_or_array_parameter_has_no_text() {
         assert_eq!(scalar_text(&serde_json::json!(true)), Some("1".into()));
-        assert_eq!(scalar_text(&serde_json::json!(false)), Some(String::new()));
         assert_eq!(scalar_text(&serde_json::json!(null)), None);
         assert_eq!(scalar_text(&serde_json::json!(["t"])), None);
     }

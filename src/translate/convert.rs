@@ -5,6 +5,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::decode::value::{int_value, strval, yes_no, PhpArray};
 use crate::rules::{Converter, Field, LayoutSource};
 
 /// A v2 request value (filter or write) as v3 expects it.
@@ -26,20 +27,21 @@ pub fn to_v3(field: &Field, value: &Value) -> Result<Value, String> {
             .map(Value::Bool)
             .ok_or_else(|| format!("{} expects Y or N, got {}", field.key, brief(value))),
         Converter::Enum { table, .. } => {
-            let text = scalar_text(value).ok_or_else(|| format!("{} expects a code", field.key))?;
+            let text = match value {
+                Value::String(_) | Value::Number(_) => strval(value),
+                _ => None,
+            }
+            .ok_or_else(|| format!("{} expects a code", field.key))?;
             table
                 .to_v3(&text)
                 .map(|v| Value::String(v.to_owned()))
                 .ok_or_else(|| format!("{} has no v3 value for {text:?}", field.key))
         }
         Converter::IdList => {
-            let items: Vec<&Value> = match value {
-                Value::Array(a) => a.iter().collect(),
-                Value::Object(m) => m.values().collect(),
-                _ => return Err(format!("{} expects a list of ids", field.key)),
-            };
+            let items = PhpArray::of(value)
+                .ok_or_else(|| format!("{} expects a list of ids", field.key))?;
             items
-                .into_iter()
+                .values()
                 .map(|v| int_value(v).map(Value::from))
                 .collect::<Option<Vec<_>>>()
                 .map(Value::Array)
@@ -203,51 +205,6 @@ pub fn id_of(v: &Value) -> Option<u64> {
     match v {
         Value::Object(m) => m.get("id").and_then(id_of),
         other => int_value(other).and_then(|i| u64::try_from(i).ok()),
-    }
-}
-
-/// An integer from a JSON number or a canonical decimal string, as PHP would read an id.
-pub fn int_value(v: &Value) -> Option<i64> {
-    match v {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => {
-            let t = s.trim();
-            let digits = t.strip_prefix('-').unwrap_or(t);
-            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                return None;
-            }
-            if digits.len() > 1 && digits.starts_with('0') {
-                return None;
-            }
-            t.parse().ok()
-        }
-        _ => None,
-    }
-}
-
-/// A v2 boolean in any of its spellings.
-pub fn yes_no(v: &Value) -> Option<bool> {
-    match v {
-        Value::Bool(b) => Some(*b),
-        Value::Number(n) => match n.as_i64() {
-            Some(1) => Some(true),
-            Some(0) => Some(false),
-            _ => None,
-        },
-        Value::String(s) => match s.to_ascii_uppercase().as_str() {
-            "Y" | "1" | "TRUE" => Some(true),
-            "N" | "0" | "FALSE" => Some(false),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-fn scalar_text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
     }
 }
 

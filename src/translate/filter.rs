@@ -8,12 +8,9 @@
 
 use serde_json::{json, Value};
 
-use super::convert;
+use super::{convert, Unexpressible};
+use crate::decode::value::{int_value, PhpArray};
 use crate::rules::Entity;
-
-/// Why a filter cannot be expressed in REST 3.0.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unexpressible(pub String);
 
 /// The v2 key-prefix operators, longest first so that `>=` is not read as `>`.
 const PREFIXES: [(&str, Op); 17] = [
@@ -104,19 +101,6 @@ enum Logic {
 
 const MAX_GROUP_DEPTH: usize = 32;
 
-/// The entries of a v2 object or list, with their keys.
-fn entries(value: &Value) -> Vec<(String, &Value)> {
-    match value {
-        Value::Object(m) => m.iter().map(|(k, v)| (k.clone(), v)).collect(),
-        Value::Array(a) => a
-            .iter()
-            .enumerate()
-            .map(|(i, v)| (i.to_string(), v))
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
 /// One v2 filter object: its join logic and its translated members.
 fn group(
     value: &Value,
@@ -130,14 +114,14 @@ fn group(
     let mut logic = Logic::And;
     // Each v2 entry becomes one member: one or several v3 nodes meant to be AND-ed.
     let mut members: Vec<Vec<Value>> = Vec::new();
-    for (key, val) in entries(value) {
+    for (key, val) in PhpArray::of(value).into_iter().flat_map(PhpArray::entries) {
         if key.eq_ignore_ascii_case("logic") {
             logic = match val.as_str().map(str::to_ascii_uppercase).as_deref() {
                 Some("OR") => Logic::Or,
                 Some("AND") => Logic::And,
                 _ => return Err(Unexpressible(format!("unknown filter logic {val}"))),
             };
-        } else if is_group_key(&key) && (val.is_object() || val.is_array()) {
+        } else if is_group_key(&key) && PhpArray::of(val).is_some() {
             let (sub_logic, sub_nodes) = group(val, entity, options, depth + 1)?;
             members.push(match sub_logic {
                 Logic::Or => vec![or_group(sub_nodes)],
@@ -251,17 +235,17 @@ fn condition(key: &str, value: &Value, entity: &Entity) -> Result<Vec<Value>, Un
     })
 }
 
+/// The values of a list operand; a scalar is a list of one.
 fn values_of(v: &Value) -> Vec<&Value> {
-    match v {
-        Value::Array(a) => a.iter().collect(),
-        Value::Object(m) => m.values().collect(),
-        other => vec![other],
+    match PhpArray::of(v) {
+        Some(array) => array.values().collect(),
+        None => vec![v],
     }
 }
 
 /// Builds the v3 `=` condition a parent parameter turns into (`taskId` → `["taskId","=",5]`).
 pub fn parent_condition(v3_field: &str, value: &Value) -> Result<Value, Unexpressible> {
-    let id = convert::int_value(value)
+    let id = int_value(value)
         .ok_or_else(|| Unexpressible(format!("{v3_field} must be an integer id")))?;
     Ok(json!([v3_field, "=", id]))
 }

@@ -22,10 +22,14 @@ pub mod write;
 
 use serde_json::{json, Map, Value};
 
-pub use filter::Unexpressible;
 use select::{Render, Shape};
 
+use crate::decode::value::{int_value, is_empty_value, param};
 use crate::rules::{Converter, Kind, MethodRule, RuleSet};
+
+/// Why a v2 call cannot be expressed in REST 3.0 exactly; the rule's fallback applies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unexpressible(pub String);
 
 /// Who calls, as far as translation needs to know.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -225,26 +229,6 @@ pub fn describe(rule: &MethodRule, plan: &Plan) -> Vec<(String, Value, String)> 
     }
 }
 
-/// A parameter by name, as the v2 server binds it (names compared without case).
-pub fn param<'a>(params: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
-    params.get(name).or_else(|| {
-        params
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
-    })
-}
-
-fn is_empty_value(v: &Value) -> bool {
-    match v {
-        Value::Null => true,
-        Value::String(s) => s.is_empty(),
-        Value::Array(a) => a.is_empty(),
-        Value::Object(m) => m.is_empty(),
-        _ => false,
-    }
-}
-
 /// True when rendering or planning this rule needs the caller's user id.
 pub fn needs_caller(rule: &MethodRule) -> bool {
     rule.fill_from_caller.is_some()
@@ -275,7 +259,7 @@ pub fn plan(
             .as_ref()
             .ok_or_else(|| Unexpressible("the rule names no id parameter".into()))?;
         param(params, &p.v2)
-            .and_then(convert::int_value)
+            .and_then(int_value)
             .filter(|id| *id > 0)
             .ok_or_else(|| Unexpressible(format!("{} is missing or not a positive integer", p.v2)))
     };
@@ -313,7 +297,7 @@ pub fn plan(
             let start = match param(params, "start") {
                 None => Some(0),
                 Some(v) if is_empty_value(v) => Some(0),
-                Some(v) => match convert::int_value(v) {
+                Some(v) => match int_value(v) {
                     Some(-1) => None,
                     Some(n) if n >= 0 => Some(n as u64),
                     _ => return Err(Unexpressible(format!("start {v} is not an offset"))),

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use serde_json::Value;
 
 use super::Unexpressible;
+use crate::decode::value::PhpArray;
 use crate::rules::{Emit, Entity, Field};
 
 /// Which keys of the entity a v2 answer carries, by field index.
@@ -26,10 +27,11 @@ pub fn requested(select: Option<&Value>) -> Result<Vec<String>, Unexpressible> {
     let items: Vec<&Value> = match select {
         None | Some(Value::Null) => return Ok(Vec::new()),
         Some(Value::String(s)) if s.is_empty() => return Ok(Vec::new()),
-        Some(Value::Array(a)) => a.iter().collect(),
-        Some(Value::Object(m)) => m.values().collect(),
         Some(other @ Value::String(_)) => vec![other],
-        Some(other) => return Err(Unexpressible(format!("select must be a list, got {other}"))),
+        Some(other) => match PhpArray::of(other) {
+            Some(array) => array.values().collect(),
+            None => return Err(Unexpressible(format!("select must be a list, got {other}"))),
+        },
     };
     items
         .into_iter()

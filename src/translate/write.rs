@@ -4,6 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::{convert, Unexpressible};
+use crate::decode::value::{int_value, yes_no, PhpArray};
 use crate::rules::{Converter, Entity};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,19 +51,14 @@ fn codes_set(
     value: &Value,
     codes: &[(String, String)],
 ) -> Result<Vec<(bool, String)>, Unexpressible> {
-    let items: Vec<&Value> = match value {
-        Value::Array(a) => a.iter().collect(),
-        Value::Object(m) => m.values().collect(),
-        _ => return Err(Unexpressible("SE_PARAMETER must be a list".into())),
-    };
+    let items =
+        PhpArray::of(value).ok_or_else(|| Unexpressible("SE_PARAMETER must be a list".into()))?;
     items
-        .into_iter()
+        .values()
         .map(|item| {
             let get = |k: &str| item.get(k).or_else(|| item.get(k.to_ascii_lowercase()));
-            let code = get("CODE")
-                .and_then(convert::int_value)
-                .map(|c| c.to_string());
-            let flag = get("VALUE").and_then(convert::yes_no);
+            let code = get("CODE").and_then(int_value).map(|c| c.to_string());
+            let flag = get("VALUE").and_then(yes_no);
             match (code, flag) {
                 (Some(code), Some(flag)) => codes
                     .iter()
