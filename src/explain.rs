@@ -18,7 +18,8 @@ pub fn explain(
     let name = name.to_ascii_lowercase();
     let limits = DecodeLimits::default();
     let params_text = params.unwrap_or("").trim();
-    let decoded = if params_text.starts_with('{') || params_text.starts_with('[') {
+    let is_json = params_text.starts_with('{') || params_text.starts_with('[');
+    let decoded = if is_json {
         decode::decode_request(
             None,
             Some("application/json"),
@@ -35,6 +36,14 @@ pub fn explain(
         "parameters: {}\n",
         serde_json::to_string(&Value::Object(decoded.params.clone())).unwrap_or_default()
     ));
+    if !is_json {
+        for name in unclosed_brackets(params_text) {
+            out.push_str(&format!(
+                "note:       the name {name:?} has a '[' without its ']': an '=' inside brackets \
+                 ends the name, as in PHP; send it as %3D (filter%5B%3E%3DID%5D=10) or pass JSON\n"
+            ));
+        }
+    }
     let rule = match rules.route(&name) {
         None => {
             out.push_str("route:      v2, passed through untouched (no rule for this method)\n");
@@ -95,4 +104,34 @@ pub fn explain(
         }
     }
     Ok(out)
+}
+
+/// Names in a query string whose last `[` is never closed: usually an `=` typed inside
+/// brackets (`filter[>=ID]=10` reads as the name `filter[>`), which PHP, and so the v2
+/// server, turns into a different parameter.
+fn unclosed_brackets(query: &str) -> Vec<String> {
+    query
+        .split('&')
+        .filter_map(|pair| {
+            let raw = pair.split('=').next().unwrap_or_default();
+            let name = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
+            let open = name.rfind('[')?;
+            (!name[open..].contains(']')).then(|| name.into_owned())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_equals_sign_inside_brackets_is_pointed_out() {
+        assert_eq!(
+            unclosed_brackets("filter[>=ID]=10&select[]=TITLE"),
+            ["filter[>"]
+        );
+        assert!(unclosed_brackets("filter%5B%3E%3DID%5D=10&select[]=TITLE").is_empty());
+        assert!(unclosed_brackets("taskId=5").is_empty());
+    }
 }

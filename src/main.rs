@@ -38,7 +38,9 @@ enum Command {
     /// Explain how the bridge would serve one v2 call, without sending anything.
     ///
     /// Prints the route decision with its reason and the exact REST 3.0 requests.
+    ///
     /// Example: b24bridge translate tasks.task.list '{"filter":{">=ID":10},"select":["TITLE"],"start":50}'
+    ///
     /// Example: b24bridge translate tasks.task.get 'taskId=5&select%5B%5D=TITLE'
     Translate(TranslateArgs),
     /// Run the built-in Bitrix24 emulator: v2 and REST 3.0 over one in-memory store.

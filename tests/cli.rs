@@ -196,3 +196,77 @@ async fn the_demo_prints_calls_that_work_when_pasted() {
 async fn free_port() -> u16 {
     support::refused_addr().await.port()
 }
+
+/// Splits a shell command line of plain words and single-quoted words, as the examples
+/// in `--help` are written.
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut rest = line.trim();
+    while !rest.is_empty() {
+        if let Some(quoted) = rest.strip_prefix('\'') {
+            let end = quoted.find('\'').expect("a closing quote");
+            words.push(quoted[..end].to_owned());
+            rest = quoted[end + 1..].trim_start();
+        } else {
+            let end = rest.find(' ').unwrap_or(rest.len());
+            words.push(rest[..end].to_owned());
+            rest = rest[end..].trim_start();
+        }
+    }
+    words
+}
+
+#[test]
+fn every_example_in_help_works_as_printed() {
+    let (ok, top, _) = run(&["--help"], &[]);
+    assert!(ok);
+    let subcommands: Vec<String> = top
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .filter(|c| c != "help")
+        .collect();
+    assert!(subcommands.contains(&"translate".to_owned()), "{top}");
+    let mut examples = Vec::new();
+    for sub in &subcommands {
+        let (ok, help, err) = run(&[sub, "--help"], &[]);
+        assert!(ok, "{sub} --help: {err}");
+        for line in help.lines() {
+            if let Some(example) = line.trim().strip_prefix("Example: b24bridge ") {
+                examples.push(shell_words(example));
+            }
+        }
+    }
+    assert!(examples.len() >= 2, "the help text shows examples");
+    for args in examples {
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (ok, out, err) = run(&argv, &[]);
+        assert!(ok, "{argv:?} failed: {err}");
+        assert!(
+            !out.contains("note:"),
+            "{argv:?} is not read as written:\n{out}"
+        );
+        if argv[0] == "translate" {
+            let params = argv.get(2).copied().unwrap_or("");
+            let shown = out
+                .lines()
+                .find_map(|l| l.strip_prefix("parameters: "))
+                .expect("translate prints the parameters it read");
+            let shown: serde_json::Value = serde_json::from_str(shown).unwrap();
+            if params.starts_with('{') {
+                let given: serde_json::Value = serde_json::from_str(params).unwrap();
+                assert_eq!(shown, given, "{argv:?} reads other parameters than given");
+            } else {
+                let names: Vec<&str> = params
+                    .split('&')
+                    .map(|p| p.split(['=', '%', '[']).next().unwrap())
+                    .collect();
+                for name in names {
+                    assert!(shown.get(name).is_some(), "{argv:?} lost {name}: {shown}");
+                }
+            }
+        }
+    }
+}
