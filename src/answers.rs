@@ -10,6 +10,8 @@ use serde_json::{json, Value};
 
 use crate::body::{self, Body};
 use crate::error::BridgeError;
+use crate::php_json;
+use crate::rules::JsonStyle;
 
 /// A v2 error object.
 pub fn v2_error(code: &str, description: &str) -> Value {
@@ -37,17 +39,16 @@ pub fn command_error(answer_body: &Value) -> Value {
     })
 }
 
-/// A JSON answer as the bridge sends it.
-pub fn json(status: StatusCode, body: &Value) -> Response<Body> {
-    // Serialising a JSON value cannot fail.
-    body::json_response(status, serde_json::to_vec(body).unwrap_or_default())
+/// A v2 JSON answer, written as v2 writes JSON.
+pub fn json(status: StatusCode, body: &Value, style: JsonStyle) -> Response<Body> {
+    body::json_response(status, php_json::to_vec(body, style))
 }
 
 /// The v2 error answer for a failed request. A body-limit failure also closes the
 /// connection, since the unread rest of the body would otherwise be taken for the next
 /// request.
-pub fn error_response(error: &BridgeError) -> Response<Body> {
-    let mut response = json(error.status(), &error_of(error));
+pub fn error_response(error: &BridgeError, style: JsonStyle) -> Response<Body> {
+    let mut response = json(error.status(), &error_of(error), style);
     if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
         response
             .headers_mut()
@@ -58,7 +59,7 @@ pub fn error_response(error: &BridgeError) -> Response<Body> {
 
 /// `{"status": TEXT}`, the body of the bridge's own probes.
 pub fn status(status: StatusCode, text: &str) -> Response<Body> {
-    json(status, &json!({ "status": text }))
+    json(status, &json!({ "status": text }), JsonStyle::default())
 }
 
 #[cfg(test)]

@@ -88,6 +88,23 @@ pub fn time_block(start: SystemTime, finish: SystemTime) -> Value {
     time_block_at(start, finish, 0)
 }
 
+/// The UTC offset in seconds of an ISO date such as `2026-03-31T12:00:00+03:00`.
+pub fn offset_of(date: &str) -> Option<i32> {
+    let bytes = date.as_bytes();
+    if date.ends_with('Z') {
+        return Some(0);
+    }
+    let tail = date.get(date.len().checked_sub(6)?..)?;
+    let sign = match bytes.get(date.len() - 6)? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let (h, m) = tail[1..].split_once(':')?;
+    let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
+    ((0..=14).contains(&h) && (0..60).contains(&m)).then_some(sign * (h * 3600 + m * 60))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,6 +116,18 @@ mod tests {
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(civil_from_days(-1), (1969, 12, 31));
         assert_eq!(days_from_civil(2026, 1, 1) * 86_400, 1_767_225_600);
+    }
+
+    #[test]
+    fn offsets_are_read_from_iso_dates() {
+        assert_eq!(offset_of("2026-03-31T12:00:00+03:00"), Some(3 * 3600));
+        assert_eq!(
+            offset_of("2026-03-31T12:00:00-05:30"),
+            Some(-(5 * 3600 + 1800))
+        );
+        assert_eq!(offset_of("2026-03-31T12:00:00Z"), Some(0));
+        assert_eq!(offset_of("2026-03-31T12:00:00"), None);
+        assert_eq!(offset_of(""), None);
     }
 
     #[test]

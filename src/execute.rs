@@ -26,15 +26,15 @@ pub struct V2Answer {
     pub body: Value,
 }
 
-/// The first v3 request of a plan: (v3 method, body).
-pub fn first_request(rule: &MethodRule, plan: &Plan) -> (String, Map<String, Value>) {
+/// The first v3 request of a plan: (v3 method, body); `None` when the plan asks nothing.
+pub fn first_request(rule: &MethodRule, plan: &Plan) -> Option<(String, Map<String, Value>)> {
     let body = match plan {
         Plan::List { request, start, .. } => {
             translate::page_request(request, *start, rule.page_size)
         }
-        other => other.first_request().clone(),
+        other => other.first_request()?.clone(),
     };
-    (rule.v3_method.clone(), body)
+    Some((rule.v3_method.clone(), body))
 }
 
 /// Sends the requests of one translated call.
@@ -90,7 +90,9 @@ impl<'a> Executor<'a> {
 
     /// Runs the plan to its v2 answer.
     pub async fn run(&mut self, plan: Plan) -> Result<V2Answer, BridgeError> {
-        let (method, request) = first_request(self.rule, &plan);
+        let Some((method, request)) = first_request(self.rule, &plan) else {
+            return Ok(refusal(&plan));
+        };
         let reply = self.call(&method, request, plan.is_write()).await?;
         self.finish(plan, reply).await
     }
@@ -123,6 +125,7 @@ impl<'a> Executor<'a> {
                 let result = self.rule.success.clone().unwrap_or(Value::Bool(true));
                 Ok(self.success(result, None, None))
             }
+            Plan::Refuse(_) => Ok(refusal(&plan)),
         }
     }
 
@@ -258,9 +261,22 @@ impl<'a> Executor<'a> {
 
     fn time(&self) -> Value {
         match render::merge_times(&self.times) {
-            Value::Null => clock::time_block(self.started, SystemTime::now()),
+            Value::Null => clock::time_block_at(
+                self.started,
+                SystemTime::now(),
+                i64::from(self.utc_offset()),
+            ),
             t => t,
         }
+    }
+
+    /// The portal's UTC offset for a `time` block the bridge makes itself: the rule's, or
+    /// the one the portal's answers showed, or UTC.
+    fn utc_offset(&self) -> i32 {
+        self.rules
+            .utc_offset
+            .or_else(|| self.client.portal_utc_offset())
+            .unwrap_or(0)
     }
 
     fn success(&self, result: Value, next: Option<u64>, total: Option<u64>) -> V2Answer {
@@ -347,5 +363,19 @@ impl<'a> Executor<'a> {
         }
         Err(last_error
             .unwrap_or_else(|| BridgeError::UpstreamProtocol("no attempt was made".into())))
+    }
+}
+
+/// The v2 error of a plan that refuses the call; v2 error answers carry no `time`.
+fn refusal(plan: &Plan) -> V2Answer {
+    match plan {
+        Plan::Refuse(error) => V2Answer {
+            status: StatusCode::from_u16(error.status).unwrap_or(StatusCode::BAD_REQUEST),
+            body: crate::answers::v2_error(&error.code, &error.description),
+        },
+        _ => V2Answer {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            body: crate::answers::v2_error("INTERNAL_SERVER_ERROR", "Internal server error"),
+        },
     }
 }

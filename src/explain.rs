@@ -82,6 +82,12 @@ pub fn explain(
             };
             out.push_str(&format!("route:      fallback: REST 3.0 cannot express this call: {}\n            {action}\n", why.0));
         }
+        Ok(translate::Plan::Refuse(error)) => {
+            out.push_str(&format!(
+                "route:      answered by the bridge without a request, as v2 answers this call:\n            {} {{\"error\":{:?},\"error_description\":{:?}}}\n",
+                error.status, error.code, error.description
+            ));
+        }
         Ok(plan) => {
             out.push_str(&format!(
                 "route:      v3, served by REST 3.0 (rule kind {:?}, entity {})\n",

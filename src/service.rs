@@ -144,7 +144,7 @@ impl Bridge {
             Ok(response) => response,
             Err(error) => {
                 tracing::debug!(error = %error, "request failed");
-                answers::error_response(&error)
+                answers::error_response(&error, self.config.rules.json)
             }
         };
         tracing::info!(
@@ -313,7 +313,11 @@ impl Bridge {
             Ok(None) => pass("no command of the batch has a v3 rule".into()).await,
             Ok(Some(run)) => Outcome {
                 served: Served::Translated,
-                result: Ok(answers::json(run.answer.status, &run.answer.body)),
+                result: Ok(answers::json(
+                    run.answer.status,
+                    &run.answer.body,
+                    self.config.rules.json,
+                )),
                 reason: None,
                 upstream_requests: run.upstream_requests,
             },
@@ -373,7 +377,7 @@ impl Bridge {
         let result = executor
             .run(plan)
             .await
-            .map(|answer| answers::json(answer.status, &answer.body));
+            .map(|answer| answers::json(answer.status, &answer.body, self.config.rules.json));
         Outcome {
             served: Served::Translated,
             result,

@@ -13,6 +13,8 @@
 
 use std::error::Error as _;
 use std::fmt;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -47,7 +49,12 @@ pub struct UpstreamClient {
     response_timeout: Duration,
     /// Reported when a streamed request body overruns `limits.max_body_bytes`.
     body_limit: usize,
+    /// The portal's UTC offset, learned from the `time` blocks of its answers.
+    utc_offset: Arc<AtomicI32>,
 }
+
+/// Stands for "no offset learned yet" (no real offset is this far from UTC).
+const UNKNOWN_OFFSET: i32 = i32::MIN;
 
 /// Who the bridge calls the portal as: the client's webhook or its OAuth token.
 #[derive(Clone, PartialEq, Eq)]
@@ -208,7 +215,14 @@ impl UpstreamClient {
             upstream: config.upstream.clone(),
             response_timeout: config.response_timeout,
             body_limit: config.limits.max_body_bytes,
+            utc_offset: Arc::new(AtomicI32::new(UNKNOWN_OFFSET)),
         })
+    }
+
+    /// The portal's UTC offset in seconds, as its last timed answer showed it.
+    pub fn portal_utc_offset(&self) -> Option<i32> {
+        let offset = self.utc_offset.load(Ordering::Relaxed);
+        (offset != UNKNOWN_OFFSET).then_some(offset)
     }
 
     pub fn upstream(&self) -> &Upstream {
@@ -268,6 +282,13 @@ impl UpstreamClient {
                 "the portal answered HTTP {status} with a body that is not JSON"
             ))
         })?;
+        if let Some(offset) = body
+            .pointer("/time/date_start")
+            .and_then(Value::as_str)
+            .and_then(crate::clock::offset_of)
+        {
+            self.utc_offset.store(offset, Ordering::Relaxed);
+        }
         Ok(PortalReply { status, body })
     }
 

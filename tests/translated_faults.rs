@@ -102,16 +102,40 @@ async fn a_v3_error_is_flattened_into_the_v2_shape() {
         "never a v3-shaped body: {body}"
     );
 
+    // A REST 3.0 code no rule translates never reaches a v2 client: it becomes v2's
+    // generic business error, with the portal's words.
     let unknown = r#"{"error":{"code":"BITRIX_REST_V3_EXCEPTION_SOMETHINGNEW","message":"New","validation":[{"field":"id","message":"Bad id"}]}}"#;
     let portal = MockPortal::start(Behaviour::sequence(vec![(NOW, 400, unknown)])).await;
     let bridge = bridge_to(&portal, "5s").await;
+    let answer = get_task_1(&bridge).await;
+    assert_eq!(answer.status, 400);
+    assert_eq!(answer.json()["error"], "ERROR_CORE");
+    assert_eq!(answer.json()["error_description"], "New Bad id");
+
+    // ... unless a rule says so.
+    let portal = MockPortal::start(Behaviour::sequence(vec![(NOW, 400, unknown)])).await;
+    let mut raw = support::raw_config(&portal.url());
+    raw.errors.push(b24bridge::rules::RawErrorRule {
+        v3: "BITRIX_REST_V3_EXCEPTION_SOMETHINGNEW".into(),
+        answer: Some("v3".into()),
+        ..Default::default()
+    });
+    let bridge = start_bridge(raw).await;
     let answer = get_task_1(&bridge).await;
     assert_eq!(answer.status, 400);
     assert_eq!(
         answer.json()["error"],
         "BITRIX_REST_V3_EXCEPTION_SOMETHINGNEW"
     );
-    assert_eq!(answer.json()["error_description"], "New Bad id");
+
+    // A v2-era system code that arrives nested keeps its code and status.
+    let nested =
+        r#"{"error":{"code":"OVERLOAD_LIMIT","message":"REST API is blocked due to overload"}}"#;
+    let portal = MockPortal::start(Behaviour::sequence(vec![(NOW, 503, nested)])).await;
+    let bridge = bridge_to(&portal, "5s").await;
+    let answer = get_task_1(&bridge).await;
+    assert_eq!(answer.status, 503);
+    assert_eq!(answer.json()["error"], "OVERLOAD_LIMIT");
 }
 
 #[tokio::test]

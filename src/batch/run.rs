@@ -113,7 +113,14 @@ pub async fn run(ctx: &BatchContext<'_>, batch: Batch) -> Result<Option<BatchRun
         Some(answer) => answer,
         None => {
             let time = match render::merge_times(&runner.times) {
-                Value::Null => clock::time_block(started, SystemTime::now()),
+                Value::Null => {
+                    let offset = ctx
+                        .rules
+                        .utc_offset
+                        .or_else(|| ctx.client.portal_utc_offset())
+                        .unwrap_or(0);
+                    clock::time_block_at(started, SystemTime::now(), i64::from(offset))
+                }
                 t => t,
             };
             let mut body = Map::new();
@@ -196,7 +203,7 @@ impl Runner<'_> {
                 if self.stopped {
                     return Ok(());
                 }
-                if plan.is_write() {
+                if plan.is_write() || matches!(plan, Plan::Refuse(_)) {
                     self.flush_v3().await?;
                     if !self.stopped {
                         self.run_one(PendingV3 {
@@ -252,7 +259,7 @@ impl Runner<'_> {
             return None;
         }
         let mut found = 0;
-        replace_sentinels(plan.first_request_mut(), &mut |n| {
+        replace_sentinels(plan.first_request_mut()?, &mut |n| {
             let i = n
                 .checked_sub(SENTINEL_BASE)
                 .and_then(|i| usize::try_from(i).ok())?;
@@ -386,9 +393,9 @@ impl Runner<'_> {
         let elements: Vec<Value> = pending
             .iter()
             .enumerate()
-            .map(|(i, p)| {
-                let (method, query) = first_request(&p.rule, &p.plan);
-                json!({"method": method, "query": query, "as": alias(i)})
+            .filter_map(|(i, p)| {
+                let (method, query) = first_request(&p.rule, &p.plan)?;
+                Some(json!({"method": method, "query": query, "as": alias(i)}))
             })
             .collect();
         let request = self.ctx.credentials.v3_batch(elements);
@@ -469,7 +476,9 @@ impl Runner<'_> {
             if p.chained {
                 // Follow-up requests (counting a full page) go alone: give them the values
                 // the `$ref`s stood for.
-                resolve_refs(p.plan.first_request_mut(), &results);
+                if let Some(request) = p.plan.first_request_mut() {
+                    resolve_refs(request, &results);
+                }
             }
             let share = PortalReply {
                 status: 200,
@@ -517,7 +526,7 @@ impl Runner<'_> {
         if write && !refused_at_once {
             self.committed = true;
         }
-        if !refused_at_once {
+        if !refused_at_once && executor.requests > 0 {
             self.accepted = true;
         }
         self.requests += executor.requests;

@@ -74,10 +74,39 @@ pub struct Param {
     pub v3: String,
 }
 
+/// How a v2 `start` becomes an offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartRounding {
+    /// Down to a whole page: v2 pages by number (`start = (N - 1) * 50`).
+    Page,
+    /// The offset as given.
+    Exact,
+}
+
+/// A v2 error the bridge answers itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct V2Error {
+    pub code: String,
+    pub description: String,
+    pub status: u16,
+}
+
+/// v2's answers to malformed parameters; `None` leaves the problem to v2 (fallback).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ParamErrors {
+    pub id_missing: Option<V2Error>,
+    pub id_invalid: Option<V2Error>,
+    pub select_invalid: Option<V2Error>,
+    pub fields_missing: Option<V2Error>,
+    pub parent_invalid: Option<V2Error>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum ErrorAction {
     /// Answer `200 {"result": []}` as v2 does for a missing entity.
     EmptyResult,
+    /// Pass the REST 3.0 code and message on (only when a rule asks for it).
+    PassV3,
     /// Answer this v2 error; `description: None` keeps the v3 message.
     V2 {
         code: String,
@@ -88,8 +117,12 @@ pub enum ErrorAction {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ErrorRule {
-    pub v3: String,
+    /// The v3 code; `None` matches any.
+    pub v3: Option<String>,
     pub field: Option<String>,
+    /// Lower-cased text the message must contain.
+    pub message: Option<String>,
+    pub v3_status: Option<u16>,
     pub action: ErrorAction,
 }
 
@@ -117,8 +150,18 @@ impl EnumTable {
 /// How a value travels between versions.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Converter {
-    /// Strings and dates: the same text on both sides.
+    /// Strings: the same text on both sides.
     Text,
+    /// Dates: the same text on both sides; an empty value clears the date (v3 `null`).
+    DateTime,
+    /// v2 a string or a list of strings ↔ v3 a list of strings (`UF_CRM_TASK`).
+    TextList,
+    /// v2 a list of ids ↔ v3 a list of integers, answered as JSON numbers.
+    IntList,
+    /// A JSON boolean on both sides.
+    Bool,
+    /// v3 BBCode text → the HTML v2 renders from it (`[B]x[/B]` → `<b>x</b>`).
+    BbcodeHtml,
     /// v2 `"412"` ↔ v3 `412`.
     IntString,
     /// A real JSON number on both sides.
@@ -145,7 +188,8 @@ pub enum Converter {
     Flags {
         map: Vec<(String, Option<FlagSource>)>,
     },
-    /// A v2-only key with a fixed value.
+    /// A v2-only key with a fixed value; a string `"{caller}"` anywhere in it stands for
+    /// the calling user's id.
     Constant(Value),
     /// v2 `SE_PARAMETER` list of `{CODE, VALUE}` → v3 boolean fields.
     SeParameter { codes: Vec<(String, String)> },
@@ -180,6 +224,8 @@ pub enum Emit {
     Selected,
     Always,
     Single,
+    /// Only in get and write answers with the default select (none, or `*`).
+    Default,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -190,7 +236,8 @@ pub struct Field {
     pub converter: Converter,
     pub select: Vec<String>,
     pub emit: Emit,
-    pub with: Option<String>,
+    /// Other v2 names whose selection brings this key too.
+    pub with: Vec<String>,
     pub default: bool,
     pub filterable: bool,
     pub sortable: bool,
@@ -199,6 +246,8 @@ pub struct Field {
     pub create_only: bool,
     pub sort_as: Vec<String>,
     pub null_as: Option<Value>,
+    /// In list rows, when it differs from `null_as`.
+    pub row_null_as: Option<Value>,
     pub v3_null: Option<String>,
 }
 
@@ -221,6 +270,10 @@ pub struct Entity {
     pub name: String,
     pub field_list: Option<String>,
     pub fields: Vec<Field>,
+    /// Each field's place in list rows (index into `fields` → rank).
+    pub row_rank: Vec<usize>,
+    /// Upper-case v2 names that send a call to the fallback.
+    pub untranslatable: Vec<String>,
 }
 
 impl Entity {
@@ -232,6 +285,13 @@ impl Entity {
     /// The field a v2 `order` key refers to, when v3 can sort by it.
     pub fn by_sort_name(&self, name: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.sorts_as(name))
+    }
+
+    /// True when `name` (any case) is a v2 name REST 3.0 cannot express.
+    pub fn is_untranslatable(&self, name: &str) -> bool {
+        self.untranslatable
+            .iter()
+            .any(|u| u.eq_ignore_ascii_case(name))
     }
 
     /// The field whose v3 name is `name`.
@@ -263,6 +323,24 @@ pub struct MethodRule {
     pub reread_with: Option<String>,
     pub unsupported_params: Vec<String>,
     pub errors: Vec<ErrorRule>,
+    pub param_errors: ParamErrors,
+    pub start_rounding: StartRounding,
+}
+
+/// How the bridge writes v2 JSON, where the docs leave PHP's flags open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JsonStyle {
+    pub escape_unicode: bool,
+    pub escape_slashes: bool,
+}
+
+impl Default for JsonStyle {
+    fn default() -> Self {
+        JsonStyle {
+            escape_unicode: true,
+            escape_slashes: true,
+        }
+    }
 }
 
 /// A method's route: only `v3` methods carry a full rule.
@@ -279,6 +357,11 @@ pub struct RuleSet {
     pub(super) methods: HashMap<String, MethodRoute>,
     pub(super) entities: std::collections::BTreeMap<String, Arc<Entity>>,
     pub sdk_filter_groups: bool,
+    /// How v2 answers are written.
+    pub json: JsonStyle,
+    /// The portal's UTC offset in seconds for `time` blocks the bridge makes itself;
+    /// `None`: learned from the portal's answers.
+    pub utc_offset: Option<i32>,
     /// Error translations for every method, after the method's own.
     pub errors: Vec<ErrorRule>,
 }

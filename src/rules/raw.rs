@@ -27,6 +27,14 @@ pub struct RawTranslation {
     /// Allow `{"negative": true, ...}` and `{"logic": "and", ...}` v3 filter groups, which
     /// only Bitrix's JS SDK documents. Off: such v2 filters go to v2 instead.
     pub sdk_filter_groups: Option<bool>,
+    /// Write non-ASCII characters of v2 answers as `\uXXXX` escapes (PHP's `json_encode`
+    /// default) rather than raw UTF-8. The docs show no non-ASCII answer.
+    pub escape_unicode: Option<bool>,
+    /// Write `/` as `\/` in v2 answers, as PHP's `json_encode` does by default.
+    pub escape_slashes: Option<bool>,
+    /// The portal's UTC offset for `time` blocks the bridge makes itself: `auto` (learned
+    /// from the portal's own answers, UTC until one arrives) or `+03:00`-style.
+    pub utc_offset: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -70,6 +78,36 @@ pub struct RawMethod {
     pub unsupported_params: Option<Vec<String>>,
     /// Error translations, tried in order before the generic ones.
     pub errors: Option<Vec<RawErrorRule>>,
+    /// v2's own answers to malformed parameters, given by the bridge without asking the
+    /// portal. A problem without an entry goes to the fallback, which lets v2 answer.
+    pub param_errors: Option<RawParamErrors>,
+    /// How a v2 `start` becomes an offset: `page` (rounded down to a whole page, as the
+    /// v2 server pages) or `exact`.
+    pub start_rounding: Option<String>,
+}
+
+/// v2 error answers to malformed parameters, by problem.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawParamErrors {
+    /// The id parameter is absent.
+    pub id_missing: Option<RawV2Error>,
+    /// The id parameter is not a positive integer.
+    pub id_invalid: Option<RawV2Error>,
+    /// `select` is given but is not a list.
+    pub select_invalid: Option<RawV2Error>,
+    /// `fields` is absent, not an object, or empty.
+    pub fields_missing: Option<RawV2Error>,
+    /// The parent parameter (`parent_param`) is not an integer.
+    pub parent_invalid: Option<RawV2Error>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawV2Error {
+    pub code: String,
+    pub description: String,
+    pub status: Option<u16>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -82,11 +120,18 @@ pub struct RawParam {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RawErrorRule {
-    /// The v3 error code to match (full, e.g. `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`).
+    /// The v3 error code to match (full, e.g. `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`),
+    /// or `*` for any.
     pub v3: String,
     /// Only when a `validation[].field` equals this.
     pub field: Option<String>,
-    /// `empty_result` to answer `200 {"result": []}` instead of an error.
+    /// Only when the error's message (or a validation message) contains this text,
+    /// compared without case.
+    pub message: Option<String>,
+    /// Only when the v3 answer had this HTTP status.
+    pub v3_status: Option<u16>,
+    /// `empty_result` to answer `200 {"result": []}` instead of an error; `v3` to pass the
+    /// REST 3.0 code and message on as they are (never done unless a rule says so).
     pub answer: Option<String>,
     pub code: Option<String>,
     pub description: Option<String>,
@@ -99,6 +144,13 @@ pub struct RawEntity {
     /// The REST 3.0 method that lists the entity's fields with their
     /// filterable/sortable/editable attributes (`tasks.task.field.list`).
     pub field_list: Option<String>,
+    /// Answer keys whose order in list rows differs from single answers: among themselves
+    /// they take this order, in the places the entity's order gives them.
+    pub row_order: Option<Vec<String>>,
+    /// v2 names the entity's v2 methods accept that REST 3.0 has no counterpart for and that
+    /// are not answer keys (`TAGS` in a write): a call using one goes to the fallback rather
+    /// than losing it.
+    pub untranslatable: Option<Vec<String>>,
     pub fields: Vec<RawField>,
 }
 
@@ -117,10 +169,12 @@ pub struct RawField {
     /// v3 `select` entries this field needs (default: the `v3` field).
     pub select: Option<Vec<String>>,
     /// When the key appears: `selected` (default), `always`, `single` (get and write
-    /// answers, not lists).
+    /// answers, not lists), `default` (get and write answers with the default select).
     pub emit: Option<String>,
-    /// Emit only when this other v2 name is selected (related objects).
-    pub with: Option<String>,
+    /// Also emitted when one of these other v2 names is selected (`creator` with
+    /// `CREATED_BY`; `descriptionInBbcode` with `DESCRIPTION`). A field without a v2 name
+    /// of its own is emitted only then.
+    pub with: Option<OneOrMany>,
     /// Part of the v2 default select (no `select`, or `*`). Default true when `v2` is set.
     pub default: Option<bool>,
     pub filterable: Option<bool>,
@@ -136,8 +190,13 @@ pub struct RawField {
     pub v3_null: Option<String>,
     /// The v2 value when v3 has null.
     pub null_as: Option<serde_json::Value>,
+    /// The v2 value when v3 has null, in list rows (default: `null_as`).
+    pub row_null_as: Option<serde_json::Value>,
     /// The v2 value of a `constant` field, or the neutral value of parts v3 lacks.
     pub value: Option<serde_json::Value>,
+    /// The same as JSON text, for objects whose key order matters (TOML tables are read
+    /// with their keys sorted).
+    pub value_json: Option<String>,
     /// The enum table for `type = "enum"`.
     #[serde(rename = "enum")]
     pub enum_table: Option<String>,
@@ -150,4 +209,21 @@ pub struct RawField {
     pub map: Option<Vec<[String; 2]>>,
     /// `se_parameter`: pairs `[CODE, v3 boolean field]`.
     pub codes: Option<Vec<[String; 2]>>,
+}
+
+/// A TOML value that may be one string or a list of strings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn to_vec(&self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s.clone()],
+            OneOrMany::Many(v) => v.clone(),
+        }
+    }
 }

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::model::*;
-use super::raw::{RawEntity, RawErrorRule, RawField, RawMethod, RawRules};
+use super::raw::{RawEntity, RawErrorRule, RawField, RawMethod, RawRules, RawV2Error};
 use super::RuleError;
 
 impl RuleSet {
@@ -56,11 +56,30 @@ impl RuleSet {
                 Err(e) => errors.push(e),
             }
         }
+        let utc_offset = match raw.translation.utc_offset.as_deref() {
+            None | Some("auto") => None,
+            Some(text) => match parse_utc_offset(text) {
+                Some(offset) => Some(offset),
+                None => {
+                    errors.push(RuleError::new(
+                        "translation.utc_offset",
+                        format!("{text:?} is not an offset"),
+                        "write \"auto\" or an offset such as \"+03:00\" or \"-05:30\"",
+                    ));
+                    None
+                }
+            },
+        };
         if errors.is_empty() {
             Ok(RuleSet {
                 methods,
                 entities: entities.into_iter().collect(),
                 sdk_filter_groups: raw.translation.sdk_filter_groups.unwrap_or(false),
+                json: JsonStyle {
+                    escape_unicode: raw.translation.escape_unicode.unwrap_or(true),
+                    escape_slashes: raw.translation.escape_slashes.unwrap_or(true),
+                },
+                utc_offset,
                 errors: global_errors,
             })
         } else {
@@ -190,7 +209,7 @@ fn validate_entity(
         }
     }
     for field in &fields {
-        if let Some(with) = &field.with {
+        for with in &field.with {
             if !fields.iter().any(|f| f.answers_to(with)) {
                 errors.push(RuleError::new(
                     format!("entities.{name} field {:?}", field.key),
@@ -200,11 +219,29 @@ fn validate_entity(
             }
         }
     }
+    let row_order = raw.row_order.clone().unwrap_or_default();
+    for key in &row_order {
+        if !fields.iter().any(|f| &f.key == key) {
+            errors.push(RuleError::new(
+                format!("entities.{name}.row_order"),
+                format!("{key:?} is not an answer key of the entity"),
+                "list `key`s of the entity's fields",
+            ));
+        }
+    }
     if errors.is_empty() {
+        let row_rank = row_ranks(&fields, &row_order);
         Ok(Entity {
             name: name.to_owned(),
             field_list: raw.field_list.clone(),
             fields,
+            row_rank,
+            untranslatable: raw
+                .untranslatable
+                .iter()
+                .flatten()
+                .map(|n| n.to_ascii_uppercase())
+                .collect(),
         })
     } else {
         Err(errors)
@@ -240,7 +277,12 @@ fn validate_field(
             .collect()
     };
     let converter = match raw.kind.as_str() {
-        "text" | "datetime" => Converter::Text,
+        "text" => Converter::Text,
+        "datetime" => Converter::DateTime,
+        "text_list" => Converter::TextList,
+        "int_list" => Converter::IntList,
+        "bool" => Converter::Bool,
+        "bbcode_html" => Converter::BbcodeHtml,
         "int_string" => Converter::IntString,
         "int" => Converter::Int,
         "yes_no" => Converter::YesNo,
@@ -276,9 +318,19 @@ fn validate_field(
                 })
                 .collect::<Result<_, _>>()?,
         },
-        "constant" => Converter::Constant(raw.value.clone().ok_or_else(|| {
-            RuleError::new(key, "a constant field needs `value`", "give the value v2 answers")
-        })?),
+        "constant" => Converter::Constant(match (&raw.value, &raw.value_json) {
+            (_, Some(text)) => serde_json::from_str(text).map_err(|e| {
+                RuleError::new(key, format!("`value_json` is not JSON: {e}"), "write one JSON value")
+            })?,
+            (Some(value), None) => value.clone(),
+            (None, None) => {
+                return Err(RuleError::new(
+                    key,
+                    "a constant field needs `value` or `value_json`",
+                    "give the value v2 answers",
+                ))
+            }
+        }),
         "se_parameter" => Converter::SeParameter {
             codes: raw
                 .codes
@@ -292,7 +344,7 @@ fn validate_field(
             return Err(RuleError::new(
                 key,
                 format!("type {other:?} is not a known converter"),
-                "use one of text, datetime, int_string, int, yes_no, enum, enum_int, id_list, member_flag, user, user_map, group, flags, constant, se_parameter",
+                "use one of text, datetime, text_list, int_list, int_string, int, bool, yes_no, enum, enum_int, id_list, member_flag, user, user_map, group, flags, constant, se_parameter, bbcode_html",
             ))
         }
     };
@@ -312,6 +364,7 @@ fn validate_field(
             ("selected", Emit::Selected),
             ("always", Emit::Always),
             ("single", Emit::Single),
+            ("default", Emit::Default),
         ],
     )?;
     let select = match (&raw.select, &raw.v3) {
@@ -333,7 +386,11 @@ fn validate_field(
         converter,
         select,
         emit,
-        with: raw.with.clone(),
+        with: raw
+            .with
+            .as_ref()
+            .map(|w| w.to_vec().iter().map(|n| n.to_ascii_uppercase()).collect())
+            .unwrap_or_default(),
         default: raw.default.unwrap_or(raw.v2.is_some()),
         filterable: raw.filterable.unwrap_or(false),
         sortable: raw.sortable.unwrap_or(false),
@@ -345,6 +402,7 @@ fn validate_field(
             .clone()
             .unwrap_or_else(|| raw.v2.iter().cloned().collect()),
         null_as: raw.null_as.clone(),
+        row_null_as: raw.row_null_as.clone(),
         v3_null: raw.v3_null.clone(),
     })
 }
@@ -493,6 +551,39 @@ fn validate_method(
             }
         }
     }
+    let start_rounding = keep(
+        &mut errors,
+        one_of(
+            &k("start_rounding"),
+            raw.start_rounding.as_deref(),
+            Some(StartRounding::Page),
+            &[
+                ("page", StartRounding::Page),
+                ("exact", StartRounding::Exact),
+            ],
+        ),
+    )
+    .unwrap_or(StartRounding::Page);
+    let param_errors = match &raw.param_errors {
+        None => ParamErrors::default(),
+        Some(p) => {
+            let mut one = |name: &str, e: &Option<RawV2Error>| {
+                e.as_ref().and_then(|e| {
+                    keep(
+                        &mut errors,
+                        v2_error(&k(&format!("param_errors.{name}")), e),
+                    )
+                })
+            };
+            ParamErrors {
+                id_missing: one("id_missing", &p.id_missing),
+                id_invalid: one("id_invalid", &p.id_invalid),
+                select_invalid: one("select_invalid", &p.select_invalid),
+                fields_missing: one("fields_missing", &p.fields_missing),
+                parent_invalid: one("parent_invalid", &p.parent_invalid),
+            }
+        }
+    };
     let mut error_rules = Vec::new();
     for (i, e) in raw.errors.clone().unwrap_or_default().iter().enumerate() {
         match validate_error_rule(&k(&format!("errors[{i}]")), e) {
@@ -531,6 +622,8 @@ fn validate_method(
                 reread_with: raw.reread_with.clone(),
                 unsupported_params: raw.unsupported_params.clone().unwrap_or_default(),
                 errors: error_rules,
+                param_errors,
+                start_rounding,
             })))
         }
         _ => Err(errors),
@@ -546,16 +639,17 @@ fn validate_error_rule(key: &str, raw: &RawErrorRule) -> Result<ErrorRule, RuleE
         return Err(RuleError::new(
             key,
             "has no `v3` code",
-            "name the v3 error code to match",
+            "name the v3 error code to match, or \"*\" for any",
         ));
     }
     let action = match raw.answer.as_deref() {
         Some("empty_result") => ErrorAction::EmptyResult,
+        Some("v3") => ErrorAction::PassV3,
         Some(other) => {
             return Err(RuleError::new(
                 key,
                 format!("answer {other:?} is not known"),
-                "use answer = \"empty_result\" or give code/status",
+                "use answer = \"empty_result\" or \"v3\", or give code/status",
             ))
         }
         None => ErrorAction::V2 {
@@ -567,12 +661,79 @@ fn validate_error_rule(key: &str, raw: &RawErrorRule) -> Result<ErrorRule, RuleE
                 )
             })?,
             description: raw.description.clone(),
-            status: raw.status.unwrap_or(400),
+            status: status_code(key, raw.status.unwrap_or(400))?,
         },
     };
     Ok(ErrorRule {
-        v3: raw.v3.clone(),
+        v3: (raw.v3 != "*").then(|| raw.v3.clone()),
         field: raw.field.clone(),
+        message: raw.message.as_ref().map(|m| m.to_lowercase()),
+        v3_status: raw.v3_status,
         action,
     })
+}
+
+fn status_code(key: &str, status: u16) -> Result<u16, RuleError> {
+    if (100..=599).contains(&status) {
+        Ok(status)
+    } else {
+        Err(RuleError::new(
+            key,
+            format!("status {status} is not an HTTP status"),
+            "use the status v2 answers with, e.g. 400",
+        ))
+    }
+}
+
+fn v2_error(key: &str, raw: &RawV2Error) -> Result<V2Error, RuleError> {
+    if raw.code.is_empty() {
+        return Err(RuleError::new(
+            key,
+            "has an empty `code`",
+            "give the v2 error code",
+        ));
+    }
+    Ok(V2Error {
+        code: raw.code.clone(),
+        description: raw.description.clone(),
+        status: status_code(key, raw.status.unwrap_or(400))?,
+    })
+}
+
+/// Each field's rank in list rows: the entity's order, except that the keys named in
+/// `row_order` take, among the places they occupy, the order given there.
+fn row_ranks(fields: &[Field], row_order: &[String]) -> Vec<usize> {
+    let listed: Vec<usize> = row_order
+        .iter()
+        .filter_map(|key| fields.iter().position(|f| &f.key == key))
+        .collect();
+    let mut sequence: Vec<usize> = (0..fields.len()).collect();
+    let places: Vec<usize> = sequence
+        .iter()
+        .copied()
+        .filter(|i| listed.contains(i))
+        .collect();
+    for (place, field) in places.iter().zip(&listed) {
+        sequence[*place] = *field;
+    }
+    let mut rank = vec![0; fields.len()];
+    for (position, field) in sequence.into_iter().enumerate() {
+        rank[field] = position;
+    }
+    rank
+}
+
+/// `+03:00`, `-05:30` or `Z` as seconds east of UTC.
+fn parse_utc_offset(text: &str) -> Option<i32> {
+    if text.eq_ignore_ascii_case("z") || text == "+00:00" || text == "UTC" {
+        return Some(0);
+    }
+    let (sign, rest) = match text.as_bytes().first()? {
+        b'+' => (1, &text[1..]),
+        b'-' => (-1, &text[1..]),
+        _ => return None,
+    };
+    let (h, m) = rest.split_once(':')?;
+    let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
+    ((0..=14).contains(&h) && (0..60).contains(&m)).then_some(sign * (h * 3600 + m * 60))
 }

@@ -17,6 +17,14 @@ pub fn to_v3(field: &Field, value: &Value) -> Result<Value, String> {
             Value::Number(n) => Ok(Value::String(n.to_string())),
             _ => Err(format!("{} expects text", field.key)),
         },
+        // v2 clears a date with an empty value in every body form: `fields[DEADLINE]=`,
+        // JSON `""`, `false` or `null`.
+        Converter::DateTime => match value {
+            Value::Null | Value::Bool(false) => Ok(Value::Null),
+            Value::String(s) if s.trim().is_empty() => Ok(Value::Null),
+            Value::String(_) => Ok(value.clone()),
+            _ => Err(format!("{} expects a date", field.key)),
+        },
         Converter::IntString | Converter::Int => match value {
             Value::Null => Ok(Value::Null),
             other => int_value(other)
@@ -26,6 +34,9 @@ pub fn to_v3(field: &Field, value: &Value) -> Result<Value, String> {
         Converter::YesNo => yes_no(value)
             .map(Value::Bool)
             .ok_or_else(|| format!("{} expects Y or N, got {}", field.key, brief(value))),
+        Converter::Bool => yes_no(value)
+            .map(Value::Bool)
+            .ok_or_else(|| format!("{} expects a boolean, got {}", field.key, brief(value))),
         Converter::Enum { table, .. } => {
             let text = match value {
                 Value::String(_) | Value::Number(_) => strval(value),
@@ -37,7 +48,7 @@ pub fn to_v3(field: &Field, value: &Value) -> Result<Value, String> {
                 .map(|v| Value::String(v.to_owned()))
                 .ok_or_else(|| format!("{} has no v3 value for {text:?}", field.key))
         }
-        Converter::IdList => {
+        Converter::IdList | Converter::IntList => {
             let items = PhpArray::of(value)
                 .ok_or_else(|| format!("{} expects a list of ids", field.key))?;
             items
@@ -47,17 +58,47 @@ pub fn to_v3(field: &Field, value: &Value) -> Result<Value, String> {
                 .map(Value::Array)
                 .ok_or_else(|| format!("{} expects integer ids", field.key))
         }
+        // One text is a list of one, `""` clears the list.
+        Converter::TextList => match value {
+            Value::Null | Value::Bool(false) => Ok(Value::Array(Vec::new())),
+            Value::String(s) if s.is_empty() => Ok(Value::Array(Vec::new())),
+            Value::String(_) => Ok(Value::Array(vec![value.clone()])),
+            other => PhpArray::of(other)
+                .and_then(|items| {
+                    items
+                        .values()
+                        .filter(|v| !v.as_str().is_some_and(str::is_empty))
+                        .map(|v| match v {
+                            Value::String(_) | Value::Number(_) => strval(v).map(Value::String),
+                            _ => None,
+                        })
+                        .collect::<Option<Vec<_>>>()
+                })
+                .map(Value::Array)
+                .ok_or_else(|| format!("{} expects texts", field.key)),
+        },
         _ => Err(format!("{} cannot be written through v3", field.key)),
     }
 }
 
+/// The value of a v3 item at a field's `v3` path (`rights.checklistAdd` reads into an
+/// object).
+fn v3_value<'a>(item: &'a Map<String, Value>, path: &str) -> Option<&'a Value> {
+    let mut parts = path.split('.');
+    let mut value = item.get(parts.next()?)?;
+    for part in parts {
+        value = value.get(part)?;
+    }
+    Some(value)
+}
+
 /// A field of a v3 item as v2 answers it. `caller` is the calling user's id, for
-/// per-user flags.
-pub fn to_v2(field: &Field, item: &Map<String, Value>, caller: Option<u64>) -> Value {
+/// per-user flags; `row` is true in list rows.
+pub fn to_v2(field: &Field, item: &Map<String, Value>, caller: Option<u64>, row: bool) -> Value {
     let value = field
         .v3
         .as_deref()
-        .and_then(|k| item.get(k))
+        .and_then(|path| v3_value(item, path))
         .unwrap_or(&Value::Null);
     let is_null = value.is_null()
         || field
@@ -65,19 +106,45 @@ pub fn to_v2(field: &Field, item: &Map<String, Value>, caller: Option<u64>) -> V
             .as_deref()
             .is_some_and(|n| value.as_str() == Some(n));
     if is_null {
-        if let Some(null_as) = &field.null_as {
+        let null_as = if row {
+            field.row_null_as.as_ref().or(field.null_as.as_ref())
+        } else {
+            field.null_as.as_ref()
+        };
+        if let Some(null_as) = null_as {
             return null_as.clone();
         }
     }
     match &field.converter {
-        Converter::Constant(v) => v.clone(),
+        Converter::Constant(v) => with_caller(v, caller),
         _ if is_null => match &field.converter {
-            Converter::IdList => Value::Array(Vec::new()),
+            Converter::IdList | Converter::IntList | Converter::TextList => {
+                Value::Array(Vec::new())
+            }
             Converter::UserMap { .. } | Converter::Group { .. } => Value::Array(Vec::new()),
             Converter::MemberFlag => Value::String("N".into()),
             _ => Value::Null,
         },
-        Converter::Text | Converter::Int => value.clone(),
+        Converter::Text | Converter::DateTime | Converter::Int | Converter::Bool => value.clone(),
+        Converter::TextList => match value {
+            Value::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|v| strval(v).map(Value::String).unwrap_or_else(|| v.clone()))
+                    .collect(),
+            ),
+            other => other.clone(),
+        },
+        Converter::IntList => match value {
+            Value::Array(items) => {
+                Value::Array(items.iter().filter_map(id_of).map(Value::from).collect())
+            }
+            other => other.clone(),
+        },
+        Converter::BbcodeHtml => match value {
+            Value::String(text) => Value::String(super::bbcode::to_html(text)),
+            other => other.clone(),
+        },
         Converter::IntString => match value {
             Value::Number(n) => Value::String(n.to_string()),
             other => other.clone(),
@@ -214,5 +281,20 @@ fn brief(v: &Value) -> String {
         format!("{}…", text.chars().take(40).collect::<String>())
     } else {
         text
+    }
+}
+
+/// A constant with every `"{caller}"` string replaced by the caller's id (`null` when the
+/// caller is not known).
+fn with_caller(value: &Value, caller: Option<u64>) -> Value {
+    match value {
+        Value::String(s) if s == "{caller}" => caller.map(Value::from).unwrap_or(Value::Null),
+        Value::Array(items) => Value::Array(items.iter().map(|v| with_caller(v, caller)).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), with_caller(v, caller)))
+                .collect(),
+        ),
+        other => other.clone(),
     }
 }

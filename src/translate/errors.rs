@@ -73,12 +73,21 @@ pub fn map(
             description.push_str(m);
         }
     }
+    let texts: Vec<String> = std::iter::once(message.as_str())
+        .chain(validation.iter().map(|(_, m)| *m))
+        .map(str::to_lowercase)
+        .collect();
     let matches = |rule: &&ErrorRule| {
-        rule.v3 == code
+        rule.v3.as_deref().is_none_or(|v3| v3 == code)
             && rule
                 .field
                 .as_deref()
                 .is_none_or(|f| validation.iter().any(|(vf, _)| *vf == f))
+            && rule
+                .message
+                .as_deref()
+                .is_none_or(|m| texts.iter().any(|t| t.contains(m)))
+            && rule.v3_status.is_none_or(|s| s == status)
     };
     match method_rules
         .iter()
@@ -87,6 +96,11 @@ pub fn map(
     {
         Some(rule) => match &rule.action {
             ErrorAction::EmptyResult => V2Outcome::EmptyResult,
+            ErrorAction::PassV3 => V2Outcome::Error {
+                status,
+                code,
+                description,
+            },
             ErrorAction::V2 {
                 code,
                 description: fixed,
@@ -97,14 +111,26 @@ pub fn map(
                 description: fixed.clone().unwrap_or(description),
             },
         },
-        None => V2Outcome::Error {
+        // A v2-era code that merely arrived nested (a system error such as
+        // QUERY_LIMIT_EXCEEDED on /rest/api/) is flattened as it is.
+        None if !code.is_empty() && !code.starts_with(V3_CODE_PREFIX) => V2Outcome::Error {
             status,
-            code: if code.is_empty() {
-                "ERROR_UNEXPECTED_ANSWER".into()
-            } else {
-                code
-            },
+            code,
+            description,
+        },
+        // A REST 3.0 code no rule translates never reaches a v2 client.
+        None if status >= 500 => V2Outcome::Error {
+            status: 500,
+            code: "INTERNAL_SERVER_ERROR".into(),
+            description: "Internal server error".into(),
+        },
+        None => V2Outcome::Error {
+            status: 400,
+            code: "ERROR_CORE".into(),
             description,
         },
     }
 }
+
+/// The prefix of every REST 3.0 error code.
+pub const V3_CODE_PREFIX: &str = "BITRIX_REST_V3_";

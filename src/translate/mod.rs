@@ -12,6 +12,7 @@
 //! - `write`: `{"TITLE": "x"}` → `{"title": "x"}`
 //! - `convert`: value converters (`"412"` ↔ `412`, `"Y"` ↔ `true`, `"2"` ↔ `"pending"`)
 
+mod bbcode;
 pub mod convert;
 pub mod errors;
 pub mod filter;
@@ -25,7 +26,7 @@ use serde_json::{json, Map, Value};
 use select::{Render, Shape};
 
 use crate::decode::value::{int_value, is_empty_value, param};
-use crate::rules::{Converter, Kind, MethodRule, RuleSet};
+use crate::rules::{Converter, Kind, MethodRule, RuleSet, StartRounding, V2Error};
 
 /// Why a v2 call cannot be expressed in REST 3.0 exactly; the rule's fallback applies.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,6 +84,29 @@ pub enum Plan {
     Delete {
         request: Map<String, Value>,
     },
+    /// A call v2 answers with an error before doing anything (a malformed parameter):
+    /// the bridge answers it the same way, without asking the portal.
+    Refuse(V2Error),
+}
+
+/// Why planning stopped: the call goes to the fallback, or v2's own error is the answer.
+enum Refusal {
+    Fallback(Unexpressible),
+    Answer(V2Error),
+}
+
+impl From<Unexpressible> for Refusal {
+    fn from(why: Unexpressible) -> Self {
+        Refusal::Fallback(why)
+    }
+}
+
+/// v2's error for a malformed parameter when the rule states it, else the fallback.
+fn malformed(answer: &Option<V2Error>, why: String) -> Refusal {
+    match answer {
+        Some(error) => Refusal::Answer(error.clone()),
+        None => Refusal::Fallback(Unexpressible(why)),
+    }
 }
 
 impl Plan {
@@ -94,25 +118,28 @@ impl Plan {
         )
     }
 
-    /// The first v3 request body, to adjust before sending (batch references).
-    pub fn first_request_mut(&mut self) -> &mut Map<String, Value> {
+    /// The first v3 request body, to adjust before sending (batch references); `None` for
+    /// a call answered without asking the portal.
+    pub fn first_request_mut(&mut self) -> Option<&mut Map<String, Value>> {
         match self {
             Plan::Get { request, .. }
             | Plan::List { request, .. }
             | Plan::Add { request, .. }
             | Plan::Update { request, .. }
-            | Plan::Delete { request } => request,
+            | Plan::Delete { request } => Some(request),
+            Plan::Refuse(_) => None,
         }
     }
 
     /// The first v3 request body, for display.
-    pub fn first_request(&self) -> &Map<String, Value> {
+    pub fn first_request(&self) -> Option<&Map<String, Value>> {
         match self {
             Plan::Get { request, .. }
             | Plan::List { request, .. }
             | Plan::Add { request, .. }
             | Plan::Update { request, .. }
-            | Plan::Delete { request } => request,
+            | Plan::Delete { request } => Some(request),
+            Plan::Refuse(_) => None,
         }
     }
 }
@@ -226,6 +253,7 @@ pub fn describe(rule: &MethodRule, plan: &Plan) -> Vec<(String, Value, String)> 
             Value::Object(request.clone()),
             "the delete, with an Idempotency-Key".into(),
         )],
+        Plan::Refuse(_) => Vec::new(),
     }
 }
 
@@ -245,23 +273,41 @@ pub fn plan(
     params: &Map<String, Value>,
     ctx: Context,
 ) -> Result<Plan, Unexpressible> {
+    match plan_call(rule, params, ctx) {
+        Ok(plan) => Ok(plan),
+        Err(Refusal::Answer(error)) => Ok(Plan::Refuse(error)),
+        Err(Refusal::Fallback(why)) => Err(why),
+    }
+}
+
+fn plan_call(
+    rule: &MethodRule,
+    params: &Map<String, Value>,
+    ctx: Context,
+) -> Result<Plan, Refusal> {
     for name in &rule.unsupported_params {
         if param(params, name).is_some_and(|v| !is_empty_value(v)) {
-            return Err(Unexpressible(format!(
+            return Err(Refusal::Fallback(Unexpressible(format!(
                 "parameter {name} has no REST 3.0 counterpart"
-            )));
+            ))));
         }
     }
     let entity = &rule.entity;
-    let id = || -> Result<i64, Unexpressible> {
+    let errors = &rule.param_errors;
+    let id = || -> Result<i64, Refusal> {
         let p = rule
             .id_param
             .as_ref()
             .ok_or_else(|| Unexpressible("the rule names no id parameter".into()))?;
-        param(params, &p.v2)
-            .and_then(int_value)
-            .filter(|id| *id > 0)
-            .ok_or_else(|| Unexpressible(format!("{} is missing or not a positive integer", p.v2)))
+        let value = param(params, &p.v2)
+            .filter(|v| !v.is_null())
+            .ok_or_else(|| malformed(&errors.id_missing, format!("{} is missing", p.v2)))?;
+        int_value(value).filter(|id| *id > 0).ok_or_else(|| {
+            malformed(
+                &errors.id_invalid,
+                format!("{} is not a positive integer", p.v2),
+            )
+        })
     };
     let id_key = || {
         rule.id_param
@@ -269,17 +315,34 @@ pub fn plan(
             .map(|p| p.v3.clone())
             .unwrap_or_else(|| "id".into())
     };
+    let select = || -> Result<Vec<String>, Refusal> {
+        let given = param(params, "select").filter(|v| !v.is_null());
+        if given.is_some_and(|v| !v.is_array() && !v.is_object()) && errors.select_invalid.is_some()
+        {
+            return Err(malformed(
+                &errors.select_invalid,
+                "select is not a list".into(),
+            ));
+        }
+        Ok(select::requested(given)?)
+    };
+    let fields = || -> Result<&Value, Refusal> {
+        param(params, "fields")
+            .filter(|v| v.as_object().is_some_and(|m| !m.is_empty()))
+            .ok_or_else(|| malformed(&errors.fields_missing, "fields is missing or empty".into()))
+    };
     match rule.kind {
         Kind::Get => {
-            let names = select::requested(param(params, "select"))?;
+            let id = id()?;
+            let names = select()?;
             let (shape, v3_select) = select::shape(entity, &names, Render::Single)?;
             let mut request = Map::new();
-            request.insert(id_key(), Value::from(id()?));
+            request.insert(id_key(), Value::from(id));
             request.insert("select".into(), json!(v3_select));
             Ok(Plan::Get { request, shape })
         }
         Kind::List => {
-            let names = select::requested(param(params, "select"))?;
+            let names = select()?;
             let (shape, v3_select) = select::shape(entity, &names, Render::Row)?;
             let options = filter::FilterOptions {
                 and_groups: ctx.sdk_filter_groups,
@@ -288,7 +351,9 @@ pub fn plan(
             if let Some(parent) = &rule.parent_param {
                 let value = param(params, &parent.v2)
                     .ok_or_else(|| Unexpressible(format!("{} is missing", parent.v2)))?;
-                conditions.push(filter::parent_condition(&parent.v3, value)?);
+                let condition = filter::parent_condition(&parent.v3, value)
+                    .map_err(|why| malformed(&errors.parent_invalid, why.0))?;
+                conditions.push(condition);
             }
             if let Some(f) = param(params, "filter") {
                 conditions.extend(filter::translate(f, entity, options)?);
@@ -299,8 +364,13 @@ pub fn plan(
                 Some(v) if is_empty_value(v) => Some(0),
                 Some(v) => match int_value(v) {
                     Some(-1) => None,
-                    Some(n) if n >= 0 => Some(n as u64),
-                    _ => return Err(Unexpressible(format!("start {v} is not an offset"))),
+                    Some(n) if n >= 0 => Some(match rule.start_rounding {
+                        StartRounding::Page => {
+                            n as u64 / rule.page_size as u64 * rule.page_size as u64
+                        }
+                        StartRounding::Exact => n as u64,
+                    }),
+                    _ => return Err(Unexpressible(format!("start {v} is not an offset")).into()),
                 },
             };
             let mut request = Map::new();
@@ -318,9 +388,7 @@ pub fn plan(
             })
         }
         Kind::Add => {
-            let fields_param =
-                param(params, "fields").ok_or_else(|| Unexpressible("fields is missing".into()))?;
-            let mut fields = write::translate(fields_param, entity, write::WriteKind::Create)?;
+            let mut fields = write::translate(fields()?, entity, write::WriteKind::Create)?;
             for f in entity.fields.iter().filter(|f| f.required) {
                 let present =
                     f.v3.as_deref()
@@ -329,7 +397,8 @@ pub fn plan(
                     return Err(Unexpressible(format!(
                         "{} is missing; v2 answers that error itself",
                         f.v2.as_deref().unwrap_or(&f.key)
-                    )));
+                    ))
+                    .into());
                 }
             }
             if let Some(v3) = &rule.fill_from_caller {
@@ -349,11 +418,11 @@ pub fn plan(
         }
         Kind::Update => {
             let id = id()?;
-            let fields_param =
-                param(params, "fields").ok_or_else(|| Unexpressible("fields is missing".into()))?;
-            let fields = write::translate(fields_param, entity, write::WriteKind::Update)?;
+            let fields = write::translate(fields()?, entity, write::WriteKind::Update)?;
             if fields.is_empty() {
-                return Err(Unexpressible("fields is empty".into()));
+                return Err(
+                    Unexpressible("no field of the update is one REST 3.0 writes".into()).into(),
+                );
             }
             let mut request = Map::new();
             request.insert(id_key(), Value::from(id));

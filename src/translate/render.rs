@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 
 use super::convert;
-use super::select::Shape;
+use super::select::{Render, Shape};
 use crate::rules::Entity;
 
 /// One v3 item as a v2 entity object, keys in the entity's order.
@@ -15,9 +15,10 @@ pub fn entity(
 ) -> Value {
     // Sized up front: growing an ordered map rehashes and moves every key already in it.
     let mut out = Map::with_capacity(shape.fields.len());
+    let row = shape.render == Render::Row;
     for &i in &shape.fields {
         let field = &entity.fields[i];
-        out.insert(field.key.clone(), convert::to_v2(field, item, caller));
+        out.insert(field.key.clone(), convert::to_v2(field, item, caller, row));
     }
     Value::Object(out)
 }

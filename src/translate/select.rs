@@ -13,6 +13,7 @@ use crate::rules::{Emit, Entity, Field};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Shape {
     pub fields: Vec<usize>,
+    pub render: Render,
 }
 
 /// Whether the answer is one entity (get and write answers) or a list row.
@@ -72,13 +73,16 @@ pub fn shape(
             }
         }
     }
-    let emitted: Vec<usize> = entity
+    let mut emitted: Vec<usize> = entity
         .fields
         .iter()
         .enumerate()
-        .filter(|(_, f)| is_emitted(f, &chosen, render))
+        .filter(|(_, f)| is_emitted(f, &chosen, render, wildcard))
         .map(|(i, _)| i)
         .collect();
+    if render == Render::Row {
+        emitted.sort_by_key(|&i| entity.row_rank.get(i).copied().unwrap_or(i));
+    }
     let mut v3_select: Vec<String> = Vec::new();
     for &i in &emitted {
         for path in &entity.fields[i].select {
@@ -87,24 +91,23 @@ pub fn shape(
             }
         }
     }
-    Ok((Shape { fields: emitted }, v3_select))
+    Ok((
+        Shape {
+            fields: emitted,
+            render,
+        },
+        v3_select,
+    ))
 }
 
-fn is_emitted(field: &Field, chosen: &HashSet<String>, render: Render) -> bool {
-    if let Some(with) = &field.with {
-        if !chosen.contains(&with.to_ascii_uppercase()) {
-            return false;
-        }
-    }
+fn is_emitted(field: &Field, chosen: &HashSet<String>, render: Render, wildcard: bool) -> bool {
+    let own = field.v2.as_ref().is_some_and(|v2| chosen.contains(v2));
+    let brought = field.with.iter().any(|w| chosen.contains(w));
     match field.emit {
         Emit::Always => true,
         // Always in single answers; in list rows only when selected.
-        Emit::Single => {
-            render == Render::Single || field.v2.as_ref().is_some_and(|v2| chosen.contains(v2))
-        }
-        Emit::Selected => match &field.v2 {
-            Some(v2) => chosen.contains(v2),
-            None => field.with.is_some(),
-        },
+        Emit::Single => render == Render::Single || own || brought,
+        Emit::Selected => own || brought,
+        Emit::Default => render == Render::Single && wildcard,
     }
 }

@@ -13,7 +13,8 @@ pub enum WriteKind {
     Update,
 }
 
-/// Translates the v2 fields of a write. Unknown, read-only and unconvertible fields refuse.
+/// Translates the v2 fields of a write. Fields v2 does not know are left out, as v2 leaves
+/// them; custom, read-only and unconvertible fields refuse.
 pub fn translate(
     fields: &Value,
     entity: &Entity,
@@ -25,9 +26,21 @@ pub fn translate(
     };
     let mut out = Map::new();
     for (name, value) in entries {
-        let field = entity
-            .by_v2(name)
-            .ok_or_else(|| Unexpressible(format!("field {name} has no REST 3.0 counterpart")))?;
+        if entity.is_untranslatable(name) {
+            return Err(Unexpressible(format!(
+                "field {name} has no REST 3.0 counterpart"
+            )));
+        }
+        let Some(field) = entity.by_v2(name) else {
+            // v2 ignores a field it does not know; a custom field (`UF_*`) it does know,
+            // and REST 3.0 cannot write those.
+            if name.to_ascii_uppercase().starts_with("UF_") {
+                return Err(Unexpressible(format!(
+                    "field {name} is a custom field, which REST 3.0 cannot write"
+                )));
+            }
+            continue;
+        };
         if !field.writable || (field.create_only && kind == WriteKind::Update) {
             return Err(Unexpressible(format!("REST 3.0 cannot write {name} here")));
         }
