@@ -88,6 +88,20 @@ pub fn time_block(start: SystemTime, finish: SystemTime) -> Value {
     time_block_at(start, finish, 0)
 }
 
+/// Unix seconds of an ISO date with offset (`2026-03-31T12:00:00+03:00`).
+pub fn parse_iso(date: &str) -> Option<i64> {
+    let offset = offset_of(date)?;
+    let (day, time) = date.get(..19)?.split_once('T')?;
+    let mut d = day.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (y, m, dd) = (d.next()??, d.next()??, d.next()??);
+    let mut t = time.splitn(3, ':').map(|p| p.parse::<i64>().ok());
+    let (h, mi, s) = (t.next()??, t.next()??, t.next()??);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&dd) || h > 23 || mi > 59 || s > 60 {
+        return None;
+    }
+    Some(days_from_civil(y, m, dd) * 86_400 + h * 3600 + mi * 60 + s - i64::from(offset))
+}
+
 /// The UTC offset in seconds of an ISO date such as `2026-03-31T12:00:00+03:00`.
 pub fn offset_of(date: &str) -> Option<i32> {
     let bytes = date.as_bytes();
@@ -128,6 +142,9 @@ mod tests {
         assert_eq!(offset_of("2026-03-31T12:00:00Z"), Some(0));
         assert_eq!(offset_of("2026-03-31T12:00:00"), None);
         assert_eq!(offset_of(""), None);
+        assert_eq!(parse_iso("2026-01-01T03:00:00+03:00"), Some(1_767_225_600));
+        assert_eq!(parse_iso("2026-01-01T00:00:00Z"), Some(1_767_225_600));
+        assert_eq!(parse_iso("soon"), None);
     }
 
     #[test]

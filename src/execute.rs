@@ -1,9 +1,18 @@
-//! Runs a translated call: sends the planned REST 3.0 requests and assembles the v2 answer.
+//! Runs translated calls: steps their plans (`translate::answer`) and sends each round's
+//! REST 3.0 calls, as few HTTP requests as they allow. The I/O edge of translation.
 //!
-//! This is the I/O edge of translation. Each step sends one v3 request, and everything
-//! that decides what to send next or how to render an answer is a pure function of the
-//! `translate` module.
+//! A round's calls travel together in one REST 3.0 batch (the calls of one v2 call, or of
+//! every command of one v2 batch), up to `translation.v3_batch_size` calls per request,
+//! identical reads sent once. A lone write instead travels alone with its
+//! `Idempotency-Key`, and is retried once when its answer is lost.
+//!
+//! REST 3.0 fails a batch as a whole when one of its calls fails, and keeps what ran
+//! before it. So when a packed batch fails, the bridge first finds out what happened with
+//! one read (which ids exist, which of its adds were created), answers what it now knows,
+//! and sends the rest again; nothing that ran is sent twice except an update, which
+//! setting the same values again leaves as it was.
 
+use std::collections::HashMap;
 use std::time::SystemTime;
 
 use http::StatusCode;
@@ -11,13 +20,13 @@ use serde_json::{json, Map, Value};
 
 use crate::clock;
 use crate::error::BridgeError;
-use crate::rules::{MethodRule, RuleSet, Total};
-use crate::translate::errors::{self, V2Outcome};
-use crate::translate::{self, render, select::Shape, Plan, Reread};
+use crate::memory::{Memory, Recall};
+use crate::rules::{MethodRule, RuleSet};
+use crate::translate::answer::{
+    self, Answer, Answering, CallReply, Keys, Reading, V3Call,
+};
+use crate::translate::{render, Plan};
 use crate::upstream::{Credentials, PortalReply, UpstreamClient};
-
-/// Counting never runs away on a portal that keeps answering full pages.
-const MAX_COUNT_REQUESTS: usize = 10_000;
 
 /// A v2 answer: status and JSON body.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,240 +35,164 @@ pub struct V2Answer {
     pub body: Value,
 }
 
-/// The first v3 request of a plan: (v3 method, body); `None` when the plan asks nothing.
-pub fn first_request(rule: &MethodRule, plan: &Plan) -> Option<(String, Map<String, Value>)> {
-    let body = match plan {
-        Plan::List { request, start, .. } => {
-            translate::page_request(request, *start, rule.page_size)
-        }
-        other => other.first_request()?.clone(),
-    };
-    Some((rule.v3_method.clone(), body))
+/// What a group's first-round write or read touches, for finding out what ran when a
+/// packed batch carrying it failed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Touch {
+    /// Reads with nothing to check (lists).
+    Nothing,
+    Get(i64),
+    /// An add, recognisable among new rows by these written values.
+    Add(Map<String, Value>),
+    Update(i64),
+    Delete(i64),
 }
 
-/// Sends the requests of one translated call.
-pub struct Executor<'a> {
+/// The calls of one command's round, which travel together.
+pub struct Group<'r> {
+    pub rule: &'r MethodRule,
+    pub calls: Vec<V3Call>,
+    pub touch: Touch,
+    /// Sent alone, the write carries this key.
+    pub key: Option<String>,
+    /// The sender's name for the group: a `{"$ref": "#TAG.path"}` in another group's
+    /// calls names this group's first call.
+    pub tag: usize,
+}
+
+/// How deep recovery from failed batches may go before the calls are sent one by one.
+const MAX_RECOVERY_DEPTH: usize = 3;
+
+/// The I/O of translated calls for one v2 request.
+pub struct Portal<'a> {
     client: &'a UpstreamClient,
     credentials: &'a Credentials,
     rules: &'a RuleSet,
-    rule: &'a MethodRule,
+    memory: &'a Memory,
+    /// The caller as memory knows them (a hash: never the code or token itself).
+    scope: String,
     caller: Option<u64>,
-    idempotency_key: Option<String>,
     started: SystemTime,
     times: Vec<Value>,
-    /// Number of upstream requests sent, for logs and the benchmark.
+    /// HTTP requests sent to the portal.
     pub requests: usize,
-    /// Wait out rate limits on every request, not only after the first success (set
-    /// when an earlier part of the same v2 call has already changed data).
+    /// What memory answered from, for metrics.
+    pub recalls: Vec<Recall>,
+    /// Wait out rate limits from the first request on.
     patient: bool,
-    /// Successful upstream answers so far: after one, every further request is the
-    /// bridge's own and is waited out when rate-limited.
     succeeded: usize,
 }
 
-impl<'a> Executor<'a> {
+impl<'a> Portal<'a> {
     pub fn new(
         client: &'a UpstreamClient,
         credentials: &'a Credentials,
         rules: &'a RuleSet,
-        rule: &'a MethodRule,
+        memory: &'a Memory,
         caller: Option<u64>,
-        idempotency_key: Option<String>,
-    ) -> Self {
-        Executor {
+    ) -> Portal<'a> {
+        Portal {
             client,
             credentials,
             rules,
-            rule,
+            memory,
+            scope: scope_of(credentials),
             caller,
-            idempotency_key,
             started: SystemTime::now(),
             times: Vec::new(),
             requests: 0,
+            recalls: Vec::new(),
             patient: false,
             succeeded: 0,
         }
     }
 
     /// Waits out rate limits from the first request on (see
-    /// [`crate::upstream::RATE_LIMIT_PATIENCE`]).
-    pub fn patient(mut self, patient: bool) -> Self {
+    /// [`crate::upstream::RATE_LIMIT_PATIENCE`]): set once part of a v2 call has run.
+    pub fn set_patient(&mut self, patient: bool) {
         self.patient = patient;
-        self
     }
 
-    /// Runs the plan to its v2 answer.
-    pub async fn run(&mut self, plan: Plan) -> Result<V2Answer, BridgeError> {
-        let Some((method, request)) = first_request(self.rule, &plan) else {
-            return Ok(refusal(&plan));
+    /// Whether the portal has accepted a request of this v2 call.
+    pub fn accepted(&self) -> bool {
+        self.succeeded > 0
+    }
+
+    /// Starts answering a planned call, with what the bridge already knows of its query.
+    pub fn start<'r>(&mut self, rule: &'r MethodRule, plan: Plan, reading: Reading) -> (Answering<'r>, Option<Keys>)
+    where
+        'a: 'r,
+    {
+        let keys = Answering::keys(rule, &plan);
+        let known = match &keys {
+            Some(keys) => {
+                let (known, recall) = self.memory.known(&self.scope, keys, rule);
+                self.recalls.push(recall);
+                known
+            }
+            None => Default::default(),
         };
-        let reply = self.call(&method, request, plan.is_write()).await?;
-        self.finish(plan, reply).await
+        (
+            Answering::new(self.rules, rule, plan, self.caller, &known, reading),
+            keys,
+        )
     }
 
-    /// Completes a plan from the answer to its first request (sent alone or in a v3 batch).
-    pub async fn finish(
+    /// Ends a call: keeps what it learned and gives its answer.
+    pub fn end(&mut self, rule: &MethodRule, keys: Option<Keys>, answering: Answering<'_>) -> Answer {
+        let (answer, learned) = answering.into_outcome();
+        self.memory.learn(&self.scope, keys.as_ref(), rule, learned);
+        answer
+    }
+
+    /// Runs one translated call to its v2 answer.
+    pub async fn answer_call(
         &mut self,
+        rule: &MethodRule,
         plan: Plan,
-        reply: PortalReply,
+        key: Option<String>,
     ) -> Result<V2Answer, BridgeError> {
-        if !reply.is_success() {
-            return Ok(self.failure(&reply));
-        }
-        match plan {
-            Plan::Get { shape, .. } => Ok(self.single(&reply, &shape)),
-            Plan::List {
-                request,
-                shape,
-                start,
-            } => self.list(&request, &reply, &shape, start).await,
-            Plan::Add { reread, .. } => {
-                let id = reply.result("item").and_then(|i| i.get("id")).cloned();
-                self.after_write(&reply, id, reread).await
-            }
-            Plan::Update { id, reread, .. } => {
-                self.after_write(&reply, Some(Value::from(id)), reread)
-                    .await
-            }
-            Plan::Delete { .. } => {
-                let result = self.rule.success.clone().unwrap_or(Value::Bool(true));
-                Ok(self.success(result, None, None))
-            }
-            Plan::Refuse(_) => Ok(refusal(&plan)),
-        }
-    }
-
-    /// Records the `time` of a reply received outside [`Executor::call`] (a v3 batch).
-    pub fn note_time(&mut self, time: &Value) {
-        self.times.push(time.clone());
-    }
-
-    async fn after_write(
-        &mut self,
-        reply: &PortalReply,
-        id: Option<Value>,
-        reread: Option<Reread>,
-    ) -> Result<V2Answer, BridgeError> {
-        let (Some(reread), Some(id)) = (reread, id) else {
-            let item = reply.result("item").cloned().unwrap_or(Value::Bool(true));
-            return Ok(self.success(render::wrap(self.rule.wrap.as_deref(), item), None, None));
+        let reading = Reading {
+            read_ahead: rule.read_ahead,
         };
-        let id_key = self
-            .rule
-            .id_param
-            .as_ref()
-            .map(|p| p.v3.clone())
-            .unwrap_or_else(|| "id".into());
-        let mut request = Map::new();
-        request.insert(id_key, id);
-        request.insert("select".into(), json!(reread.select));
-        let got = self.call(&reread.method, request, false).await?;
-        if !got.is_success() {
-            return Ok(self.failure(&got));
+        let (mut answering, keys) = self.start(rule, plan, reading);
+        let mut calls = answering.first();
+        while !calls.is_empty() {
+            let replies = self.send_alone(rule, calls, key.as_deref()).await?;
+            calls = answering.next(replies);
         }
-        Ok(self.single(&got, &reread.shape))
+        let answer = self.end(rule, keys, answering);
+        Ok(self.v2_answer(answer))
     }
 
-    fn single(&self, reply: &PortalReply, shape: &Shape) -> V2Answer {
-        let empty = Map::new();
-        let item = reply
-            .result("item")
-            .and_then(Value::as_object)
-            .unwrap_or(&empty);
-        let entity = render::entity(&self.rule.entity, shape, item, self.caller);
-        self.success(render::wrap(self.rule.wrap.as_deref(), entity), None, None)
-    }
-
-    async fn list(
-        &mut self,
-        request: &Map<String, Value>,
-        reply: &PortalReply,
-        shape: &Shape,
-        start: Option<u64>,
-    ) -> Result<V2Answer, BridgeError> {
-        if !self.rule.paged {
-            return self.list_all(request, reply, shape).await;
+    /// A call's answer in the v2 envelope, timed by the portal's answers.
+    pub fn v2_answer(&self, answer: Answer) -> V2Answer {
+        match answer {
+            Answer::Ok {
+                result,
+                next,
+                total,
+            } => V2Answer {
+                status: StatusCode::OK,
+                body: render::envelope(result, next, total, self.time()),
+            },
+            Answer::Error {
+                status,
+                code,
+                description,
+            } => V2Answer {
+                status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+                body: crate::answers::v2_error(&code, &description),
+            },
+            Answer::AsIs { status, body } => V2Answer {
+                status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
+                body,
+            },
         }
-        let page = self.rule.page_size as u64;
-        let method = self.rule.v3_method.clone();
-        let items = reply.items();
-        let has_more = items.len() as u64 > page;
-        let result = self.rows(&items[..items.len().min(page as usize)], shape);
-        let Some(start) = start else {
-            return Ok(self.success(result, None, Some(0)));
-        };
-        let next = has_more.then_some(start + page);
-        let total = match self.rule.total {
-            Total::None => 0,
-            Total::Exact if !has_more && (!items.is_empty() || start == 0) => {
-                start + items.len() as u64
-            }
-            Total::Exact => {
-                // Count what lies beyond the page (or everything, for a page past the end).
-                let mut counted = if has_more { start + page + 1 } else { 0 };
-                let mut offset = counted;
-                let step = self.rule.count_page_size as u64;
-                for _ in 0..MAX_COUNT_REQUESTS {
-                    let r = translate::count_request(request, offset, self.rule.count_page_size);
-                    let reply = self.call(&method, r, false).await?;
-                    if !reply.is_success() {
-                        return Ok(self.failure(&reply));
-                    }
-                    let n = reply.items().len() as u64;
-                    counted += n;
-                    offset += n;
-                    if n < step {
-                        break;
-                    }
-                }
-                counted
-            }
-        };
-        Ok(self.success(result, next, Some(total)))
     }
 
-    /// A method whose v2 form answers every row: read pages until a short one.
-    async fn list_all(
-        &mut self,
-        request: &Map<String, Value>,
-        first: &PortalReply,
-        shape: &Shape,
-    ) -> Result<V2Answer, BridgeError> {
-        let step = self.rule.count_page_size;
-        let method = self.rule.v3_method.clone();
-        let mut items: Vec<Value> = first.items().to_vec();
-        let mut last = items.len();
-        while last == step && items.len() < step * MAX_COUNT_REQUESTS {
-            let r = translate::count_request_keeping_select(request, items.len() as u64, step);
-            let reply = self.call(&method, r, false).await?;
-            if !reply.is_success() {
-                return Ok(self.failure(&reply));
-            }
-            let page = reply.items().to_vec();
-            last = page.len();
-            items.extend(page);
-        }
-        Ok(self.success(self.rows(&items, shape), None, None))
-    }
-
-    /// v3 items as the v2 list result (wrapped as the rule says).
-    fn rows(&self, items: &[Value], shape: &Shape) -> Value {
-        let empty = Map::new();
-        let rows = items
-            .iter()
-            .map(|item| {
-                render::entity(
-                    &self.rule.entity,
-                    shape,
-                    item.as_object().unwrap_or(&empty),
-                    self.caller,
-                )
-            })
-            .collect();
-        render::wrap(self.rule.wrap.as_deref(), Value::Array(rows))
-    }
-
-    fn time(&self) -> Value {
+    /// One `time` block for everything sent so far.
+    pub fn time(&self) -> Value {
         match render::merge_times(&self.times) {
             Value::Null => clock::time_block_at(
                 self.started,
@@ -272,90 +205,82 @@ impl<'a> Executor<'a> {
 
     /// The portal's UTC offset for a `time` block the bridge makes itself: the rule's, or
     /// the one the portal's answers showed, or UTC.
-    fn utc_offset(&self) -> i32 {
+    pub fn utc_offset(&self) -> i32 {
         self.rules
             .utc_offset
             .or_else(|| self.client.portal_utc_offset())
             .unwrap_or(0)
     }
 
-    fn success(&self, result: Value, next: Option<u64>, total: Option<u64>) -> V2Answer {
-        V2Answer {
-            status: StatusCode::OK,
-            body: render::envelope(result, next, total, self.time()),
-        }
-    }
-
-    fn failure(&self, reply: &PortalReply) -> V2Answer {
-        match errors::map(
-            reply.status,
-            &reply.body,
-            &self.rule.errors,
-            &self.rules.errors,
-        ) {
-            V2Outcome::EmptyResult => V2Answer {
-                status: StatusCode::OK,
-                body: render::envelope(Value::Array(Vec::new()), None, None, self.time()),
-            },
-            V2Outcome::AsIs { status, body } => V2Answer {
-                status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
-                body,
-            },
-            V2Outcome::Error {
-                status,
-                code,
-                description,
-            } => {
-                if status >= 500 {
-                    tracing::error!(v3_code = %code, "the portal rejected a request the bridge built; this is a bridge bug");
-                }
-                V2Answer {
-                    status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
-                    body: crate::answers::v2_error(&code, &description),
-                }
-            }
-        }
-    }
-
-    /// Sends one v3 request. Writes carry the call's `Idempotency-Key` and are retried
-    /// once when the answer was lost, which the key makes safe.
-    async fn call(
+    /// Sends the calls of one call's round: a lone call alone; reads packed together; a
+    /// write alone with its key, then what depends on it.
+    async fn send_alone(
         &mut self,
-        method: &str,
-        request: Map<String, Value>,
-        write: bool,
-    ) -> Result<PortalReply, BridgeError> {
-        let key = if write {
-            self.idempotency_key.clone()
-        } else {
-            None
-        };
-        let attempts = if write && key.is_some() { 2 } else { 1 };
+        rule: &MethodRule,
+        calls: Vec<V3Call>,
+        key: Option<&str>,
+    ) -> Result<Vec<CallReply>, BridgeError> {
+        if calls.len() > 1 && !calls.iter().any(|c| c.write) {
+            let group = Group {
+                rule,
+                calls,
+                touch: Touch::Nothing,
+                key: None,
+                tag: 0,
+            };
+            let mut replies = self.send_groups(vec![group], false).await?;
+            return Ok(replies.pop().unwrap_or_default());
+        }
+        self.send_in_turn(calls, key).await
+    }
+
+    /// Sends calls one after another, each alone; a reference to an earlier call takes its
+    /// reply's value, and a call after a failed one is not sent.
+    async fn send_in_turn(
+        &mut self,
+        calls: Vec<V3Call>,
+        key: Option<&str>,
+    ) -> Result<Vec<CallReply>, BridgeError> {
+        let mut replies: Vec<CallReply> = Vec::with_capacity(calls.len());
+        for mut call in calls {
+            if replies.iter().any(|r| !matches!(r, CallReply::Ok(_))) {
+                replies.push(CallReply::NotRun);
+                continue;
+            }
+            let resolved = answer::resolve_round_refs(&mut call.query, &mut |i, path| {
+                match replies.get(i) {
+                    Some(CallReply::Ok(result)) => answer::result_at(result, path),
+                    _ => None,
+                }
+            });
+            if !resolved {
+                replies.push(CallReply::NotRun);
+                continue;
+            }
+            let key = call.write.then_some(key).flatten();
+            replies.push(self.post_one(&call, key).await?);
+        }
+        Ok(replies)
+    }
+
+    /// Sends one REST 3.0 call. A write with a key is retried once when its answer is lost,
+    /// which the key makes safe.
+    async fn post_one(&mut self, call: &V3Call, key: Option<&str>) -> Result<CallReply, BridgeError> {
         let request = self
             .credentials
-            .v3_call(method, request)
-            .with_idempotency_key(key);
+            .v3_call(&call.method, call.query.clone())
+            .with_idempotency_key(key.map(str::to_owned));
+        let attempts = if call.write && key.is_some() { 2 } else { 1 };
         let mut last_error = None;
-        let patient = self.patient || self.succeeded > 0;
         for _ in 0..attempts {
-            match self.client.post_json_patiently(&request, patient).await {
-                Ok((reply, sent)) => {
-                    self.requests += sent;
-                    if let Some(t) = reply.time() {
-                        self.times.push(t.clone());
-                    }
-                    if reply.is_success() {
-                        self.succeeded += 1;
-                    }
-                    return Ok(reply);
-                }
+            match self.post(&request).await {
+                Ok(reply) => return Ok(reply_of(reply)),
                 Err(
                     e @ (BridgeError::UpstreamTimeout(_)
                     | BridgeError::UpstreamProtocol(_)
                     | BridgeError::UpstreamConnect(_)),
                 ) => {
-                    self.requests += 1;
-                    tracing::warn!(error = %e, method, "v3 request failed");
+                    tracing::warn!(error = %e, method = %call.method, "v3 request failed");
                     last_error = Some(e);
                 }
                 Err(e) => return Err(e),
@@ -364,18 +289,577 @@ impl<'a> Executor<'a> {
         Err(last_error
             .unwrap_or_else(|| BridgeError::UpstreamProtocol("no attempt was made".into())))
     }
+
+    /// Sends one request, counting it and keeping its `time`.
+    async fn post(
+        &mut self,
+        request: &crate::upstream::PortalRequest,
+    ) -> Result<PortalReply, BridgeError> {
+        let patient = self.patient || self.succeeded > 0;
+        match self.client.post_json_patiently(request, patient).await {
+            Ok((reply, sent)) => {
+                self.requests += sent;
+                if let Some(t) = reply.time() {
+                    self.times.push(t.clone());
+                }
+                if !reply.is_rate_limited() {
+                    self.succeeded += 1;
+                }
+                Ok(reply)
+            }
+            Err(e) => {
+                self.requests += 1;
+                Err(e)
+            }
+        }
+    }
+
+    /// Sends the rounds of several calls packed into REST 3.0 batches, and gives each
+    /// group its replies. With `halt`, groups after the first one that fails in v2's eyes
+    /// are not run again when a batch has to be recovered.
+    pub async fn send_groups(
+        &mut self,
+        groups: Vec<Group<'_>>,
+        halt: bool,
+    ) -> Result<Vec<Vec<CallReply>>, BridgeError> {
+        self.send_groups_at(groups, halt, 0).await
+    }
+
+    /// Sends groups that refer to each other (`#TAG` references) in one REST 3.0 batch,
+    /// without recovery: `None` when the batch failed, for the caller to split.
+    pub async fn send_groups_strict(
+        &mut self,
+        groups: Vec<Group<'_>>,
+    ) -> Result<Option<Vec<Vec<CallReply>>>, BridgeError> {
+        let chunk: Vec<(usize, Group<'_>)> = groups.into_iter().enumerate().collect();
+        let packed = pack(&chunk);
+        let reply = self.post(&self.credentials.v3_batch(packed.elements.clone())).await?;
+        if reply.is_rate_limited() {
+            let refused = CallReply::Err {
+                status: reply.status,
+                body: reply.body.clone(),
+            };
+            return Ok(Some(
+                chunk
+                    .iter()
+                    .map(|(_, g)| vec![refused.clone(); g.calls.len()])
+                    .collect(),
+            ));
+        }
+        let Some(results) = reply
+            .body
+            .get("result")
+            .and_then(Value::as_array)
+            .filter(|r| reply.status == 200 && r.len() == packed.elements.len())
+        else {
+            return Ok(None);
+        };
+        Ok(Some(
+            packed
+                .slots
+                .into_iter()
+                .map(|slots| {
+                    slots
+                        .into_iter()
+                        .map(|slot| CallReply::Ok(results[slot].clone()))
+                        .collect()
+                })
+                .collect(),
+        ))
+    }
+
+    async fn send_groups_at(
+        &mut self,
+        groups: Vec<Group<'_>>,
+        halt: bool,
+        depth: usize,
+    ) -> Result<Vec<Vec<CallReply>>, BridgeError> {
+        let mut out: Vec<Option<Vec<CallReply>>> = (0..groups.len()).map(|_| None).collect();
+        // Deletes only travel packed for ids that exist: then one that is gone afterwards
+        // was deleted by this batch.
+        let deletes: Vec<(usize, i64)> = groups
+            .iter()
+            .enumerate()
+            .filter_map(|(i, g)| match g.touch {
+                Touch::Delete(id) if groups.len() > 1 => Some((i, id)),
+                _ => None,
+            })
+            .collect();
+        if !deletes.is_empty() && depth == 0 {
+            let rule = groups[deletes[0].0].rule;
+            let ids: Vec<i64> = deletes.iter().map(|(_, id)| *id).collect();
+            let existing = self.existing(rule, &ids).await?;
+            for (i, id) in &deletes {
+                if !existing.contains(id) {
+                    out[*i] = Some(vec![not_found(*id)]);
+                }
+            }
+        }
+        let mut pending: Vec<(usize, Group<'_>)> = groups
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| out[*i].is_none())
+            .collect();
+        while !pending.is_empty() {
+            let chunk = take_chunk(&mut pending, self.rules.v3_batch_size);
+            let replies = self.send_chunk(chunk, halt, depth).await?;
+            let stop = halt && replies.iter().any(|(_, r)| fails_in_v2(r));
+            for (i, r) in replies {
+                out[i] = Some(r);
+            }
+            if stop {
+                break;
+            }
+        }
+        Ok(out
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| vec![CallReply::NotRun]))
+            .collect())
+    }
+
+    /// Sends one chunk (at most a batch) of groups; recovers if the batch fails.
+    async fn send_chunk(
+        &mut self,
+        chunk: Vec<(usize, Group<'_>)>,
+        halt: bool,
+        depth: usize,
+    ) -> Result<Vec<(usize, Vec<CallReply>)>, BridgeError> {
+        let packed = pack(&chunk);
+        if packed.elements.len() == 1 && chunk.len() == 1 && chunk[0].1.calls.len() == 1 {
+            // One call: no batch needed.
+            let mut out = Vec::new();
+            for (i, group) in chunk {
+                let reply = self.post_one(&group.calls[0], group.key.as_deref()).await?;
+                out.push((i, vec![reply]));
+            }
+            return Ok(out);
+        }
+        let request = self.credentials.v3_batch(packed.elements.clone());
+        let reply = self.post(&request).await?;
+        if reply.is_rate_limited() {
+            // Refused before anything ran: every call of the batch was refused with it.
+            let refused = CallReply::Err {
+                status: reply.status,
+                body: reply.body.clone(),
+            };
+            return Ok(chunk
+                .into_iter()
+                .map(|(i, g)| (i, vec![refused.clone(); g.calls.len()]))
+                .collect());
+        }
+        let results = reply
+            .body
+            .get("result")
+            .and_then(Value::as_array)
+            .filter(|r| reply.status == 200 && r.len() == packed.elements.len());
+        if let Some(results) = results {
+            return Ok(chunk
+                .into_iter()
+                .zip(packed.slots)
+                .map(|((i, _), slots)| {
+                    let replies = slots
+                        .into_iter()
+                        .map(|slot| CallReply::Ok(results[slot].clone()))
+                        .collect();
+                    (i, replies)
+                })
+                .collect());
+        }
+        tracing::debug!(status = reply.status, calls = packed.elements.len(), "a packed REST 3.0 batch failed; finding out what ran");
+        self.recover(chunk, halt, depth, reply).await
+    }
+
+    /// After a failed batch: learns what ran with one read, answers what that settles,
+    /// and sends the rest again (or one by one, if batches keep failing).
+    async fn recover(
+        &mut self,
+        chunk: Vec<(usize, Group<'_>)>,
+        halt: bool,
+        depth: usize,
+        failed: PortalReply,
+    ) -> Result<Vec<(usize, Vec<CallReply>)>, BridgeError> {
+        if chunk.len() == 1 && chunk[0].1.touch == Touch::Nothing && chunk[0].1.calls.len() > 1 {
+            // Reads of one call (a page and its counting): halve them until the failing
+            // one answers alone.
+            let mut out = Vec::new();
+            for (i, group) in chunk {
+                let replies = Box::pin(self.halve_reads(group.rule, group.calls)).await?;
+                out.push((i, replies));
+            }
+            return Ok(out);
+        }
+        if chunk.len() == 1 && chunk[0].1.calls.len() == 1 {
+            let refused = CallReply::Err {
+                status: failed.status,
+                body: failed.body,
+            };
+            return Ok(chunk.into_iter().map(|(i, _)| (i, vec![refused.clone()])).collect());
+        }
+        if depth >= MAX_RECOVERY_DEPTH {
+            return self.one_by_one(chunk, halt).await;
+        }
+        let Some(found) = self.find_out(&chunk).await? else {
+            return self.one_by_one(chunk, halt).await;
+        };
+        let mut settled: Vec<(usize, Vec<CallReply>)> = Vec::new();
+        let mut again: Vec<(usize, Group<'_>)> = Vec::new();
+        for (i, group) in chunk {
+            match &group.touch {
+                Touch::Get(id) | Touch::Update(id) if !found.existing.contains(id) => {
+                    settled.push((i, vec![not_found(*id)]));
+                }
+                Touch::Delete(id) if !found.existing.contains(id) => {
+                    settled.push((i, vec![CallReply::Ok(json!({"result": true}))]));
+                }
+                Touch::Add(_) if found.added.contains_key(&i) => {
+                    // It ran: only its re-read is left.
+                    let id = found.added[&i];
+                    let mut replies = vec![CallReply::Ok(json!({"item": {"id": id}}))];
+                    if let Some(reread) = group.calls.get(1).cloned() {
+                        let mut reread = reread;
+                        answer::resolve_round_refs(&mut reread.query, &mut |_, _| Some(Value::from(id)));
+                        let got = self.post_one(&reread, None).await?;
+                        replies.push(got);
+                    }
+                    settled.push((i, replies));
+                }
+                _ => again.push((i, group)),
+            }
+        }
+        if !again.is_empty() {
+            let indexes: Vec<usize> = again.iter().map(|(i, _)| *i).collect();
+            let groups: Vec<Group<'_>> = again.into_iter().map(|(_, g)| g).collect();
+            let replies = Box::pin(self.send_groups_at(groups, halt, depth + 1)).await?;
+            settled.extend(indexes.into_iter().zip(replies));
+        }
+        settled.sort_by_key(|(i, _)| *i);
+        Ok(settled)
+    }
+
+    /// Reads sent in halves until each failing one answers alone.
+    async fn halve_reads(
+        &mut self,
+        rule: &MethodRule,
+        calls: Vec<V3Call>,
+    ) -> Result<Vec<CallReply>, BridgeError> {
+        if calls.len() == 1 {
+            return Ok(vec![self.post_one(&calls[0], None).await?]);
+        }
+        let mut first = calls;
+        let second = first.split_off(first.len() / 2);
+        let mut out = Vec::new();
+        for half in [first, second] {
+            let group = Group {
+                rule,
+                calls: half.clone(),
+                touch: Touch::Nothing,
+                key: None,
+                tag: 0,
+            };
+            let chunk = vec![(0, group)];
+            let packed = pack(&chunk);
+            if packed.elements.len() == 1 {
+                out.push(self.post_one(&half[0], None).await?);
+                continue;
+            }
+            let reply = self.post(&self.credentials.v3_batch(packed.elements)).await?;
+            match reply.body.get("result").and_then(Value::as_array) {
+                Some(results) if reply.status == 200 && results.len() == half.len() => {
+                    out.extend(results.iter().map(|r| CallReply::Ok(r.clone())));
+                }
+                _ => out.extend(Box::pin(self.halve_reads(rule, half)).await?),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every group alone, in order: the last resort, correct whatever the portal does.
+    async fn one_by_one(
+        &mut self,
+        chunk: Vec<(usize, Group<'_>)>,
+        halt: bool,
+    ) -> Result<Vec<(usize, Vec<CallReply>)>, BridgeError> {
+        let mut out = Vec::new();
+        let mut stopped = false;
+        for (i, group) in chunk {
+            if stopped {
+                out.push((i, vec![CallReply::NotRun]));
+                continue;
+            }
+            let replies = self.send_in_turn(group.calls, group.key.as_deref()).await?;
+            stopped = halt && fails_in_v2(&replies);
+            out.push((i, replies));
+        }
+        Ok(out)
+    }
+
+    /// Which of the chunk's ids exist and which of its adds ran, in one read. `None` when
+    /// that cannot be found out (a rule without a `list_method`, or the read failed).
+    async fn find_out(&mut self, chunk: &[(usize, Group<'_>)]) -> Result<Option<Found>, BridgeError> {
+        let mut ids: Vec<i64> = Vec::new();
+        let mut adds: Vec<(usize, Map<String, Value>)> = Vec::new();
+        let mut rule = None;
+        for (i, group) in chunk {
+            match &group.touch {
+                Touch::Get(id) | Touch::Update(id) | Touch::Delete(id) => ids.push(*id),
+                Touch::Add(fingerprint) => adds.push((*i, fingerprint.clone())),
+                Touch::Nothing => continue,
+            }
+            rule = rule.or(Some(group.rule));
+        }
+        let Some(rule) = rule else {
+            // Reads only, no ids: nothing to find out; send them again, halved.
+            return Ok(Some(Found::default()));
+        };
+        let Some(list_method) = rule.entity.list_method.clone() else {
+            return Ok(None);
+        };
+        if ids.len() > 1000 || adds.len() > 900 {
+            return Ok(None);
+        }
+        let mut calls = Vec::new();
+        if !ids.is_empty() {
+            calls.push(json!({"method": list_method, "query": {
+                "select": ["id"],
+                "filter": [["id", "in", ids]],
+                "pagination": {"offset": 0, "limit": 1000},
+            }}));
+        }
+        let started = clock::unix_seconds(SystemTime::now()) as i64;
+        if !adds.is_empty() {
+            let mut select: Vec<String> = vec!["id".into(), "created".into()];
+            for (_, f) in &adds {
+                for k in f.keys() {
+                    if !select.contains(k) {
+                        select.push(k.clone());
+                    }
+                }
+            }
+            calls.push(json!({"method": list_method, "query": {
+                "select": select,
+                "order": {"id": "DESC"},
+                "pagination": {"offset": 0, "limit": (adds.len() + 50).min(1000)},
+            }}));
+        }
+        let request = self.credentials.v3_batch(calls.clone());
+        let reply = self.post(&request).await?;
+        let Some(results) = reply
+            .body
+            .get("result")
+            .and_then(Value::as_array)
+            .filter(|r| reply.status == 200 && r.len() == calls.len())
+        else {
+            return Ok(None);
+        };
+        let mut found = Found::default();
+        let mut results = results.iter();
+        if !ids.is_empty() {
+            let rows = results.next().and_then(|r| r.get("items")).and_then(Value::as_array);
+            found.existing = rows
+                .into_iter()
+                .flatten()
+                .filter_map(|r| r.get("id").and_then(Value::as_i64))
+                .collect();
+        }
+        if !adds.is_empty() {
+            let rows: Vec<Value> = results
+                .next()
+                .and_then(|r| r.get("items"))
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            // Rows created in the last minutes only: the clocks of the bridge and the portal
+            // may disagree by a little, not by that.
+            let fresh: Vec<Value> = rows
+                .into_iter()
+                .filter(|r| {
+                    r.get("created")
+                        .and_then(Value::as_str)
+                        .and_then(clock::parse_iso)
+                        .is_none_or(|t| t >= started - 600)
+                })
+                .collect();
+            let fingerprints: Vec<Map<String, Value>> = adds.iter().map(|(_, f)| f.clone()).collect();
+            for (k, id) in answer::committed_adds(&fingerprints, &fresh).into_iter().enumerate() {
+                found.added.insert(adds[k].0, id);
+            }
+        }
+        Ok(Some(found))
+    }
+
+    /// The ids among `ids` that exist (and the caller may see).
+    async fn existing(&mut self, rule: &MethodRule, ids: &[i64]) -> Result<Vec<i64>, BridgeError> {
+        let Some(list_method) = rule.entity.list_method.clone() else {
+            return Ok(ids.to_vec());
+        };
+        let mut query = Map::new();
+        query.insert("select".into(), json!(["id"]));
+        query.insert("filter".into(), json!([["id", "in", ids]]));
+        query.insert("pagination".into(), json!({"offset": 0, "limit": 1000}));
+        let reply = self.post(&self.credentials.v3_call(&list_method, query)).await?;
+        Ok(reply
+            .items()
+            .iter()
+            .filter_map(|r| r.get("id").and_then(Value::as_i64))
+            .collect())
+    }
 }
 
-/// The v2 error of a plan that refuses the call; v2 error answers carry no `time`.
-fn refusal(plan: &Plan) -> V2Answer {
+/// What one read after a failed batch found.
+#[derive(Default)]
+struct Found {
+    existing: Vec<i64>,
+    /// Group index → id of the task its add created.
+    added: HashMap<usize, i64>,
+}
+
+/// A chunk's calls as REST 3.0 batch elements, identical reads once, with the element of
+/// each group's calls.
+struct Packed {
+    elements: Vec<Value>,
+    slots: Vec<Vec<usize>>,
+}
+
+fn pack(chunk: &[(usize, Group<'_>)]) -> Packed {
+    let mut elements: Vec<Value> = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut slots = Vec::new();
+    let mut first_of_tag: HashMap<usize, usize> = HashMap::new();
+    for (_, group) in chunk {
+        let mut own: Vec<usize> = Vec::new();
+        for call in &group.calls {
+            let mut query = call.query.clone();
+            answer::resolve_round_refs(&mut query, &mut |i, path| {
+                own.get(i).map(|&e| json!({"$ref": format!("{}.{path}", alias(e))}))
+            });
+            tag_refs_to_aliases(&mut query, &first_of_tag);
+            let text = format!("{}|{}", call.method, Value::Object(query.clone()));
+            let slot = match seen.get(&text) {
+                Some(&slot) if !call.write => slot,
+                _ => {
+                    let slot = elements.len();
+                    elements.push(json!({"method": call.method, "query": query, "as": alias(slot)}));
+                    if !call.write {
+                        seen.insert(text, slot);
+                    }
+                    slot
+                }
+            };
+            own.push(slot);
+        }
+        if let Some(&first) = own.first() {
+            first_of_tag.insert(group.tag, first);
+        }
+        slots.push(own);
+    }
+    Packed { elements, slots }
+}
+
+/// Rewrites `{"$ref": "#TAG.path"}` (another group's first call) to the batch alias.
+fn tag_refs_to_aliases(query: &mut Map<String, Value>, first_of_tag: &HashMap<usize, usize>) {
+    fn walk(v: &mut Value, first_of_tag: &HashMap<usize, usize>) {
+        let target = v
+            .as_object()
+            .filter(|m| m.len() == 1)
+            .and_then(|m| m.get("$ref"))
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix('#'))
+            .and_then(|r| r.split_once('.'))
+            .and_then(|(tag, path)| Some((tag.parse::<usize>().ok()?, path.to_owned())));
+        if let Some((tag, path)) = target {
+            if let Some(&slot) = first_of_tag.get(&tag) {
+                *v = json!({"$ref": format!("{}.{path}", alias(slot))});
+            }
+            return;
+        }
+        match v {
+            Value::Array(a) => a.iter_mut().for_each(|v| walk(v, first_of_tag)),
+            Value::Object(m) => m.values_mut().for_each(|v| walk(v, first_of_tag)),
+            _ => {}
+        }
+    }
+    query.values_mut().for_each(|v| walk(v, first_of_tag));
+}
+
+/// Takes groups off the front of `pending` while their calls fit in one batch (a group's
+/// calls never split, so its `$ref`s stay within the batch).
+fn take_chunk<'r>(pending: &mut Vec<(usize, Group<'r>)>, size: usize) -> Vec<(usize, Group<'r>)> {
+    let mut taken = 0;
+    let mut count = 0;
+    for (_, group) in pending.iter() {
+        if count > 0 && count + group.calls.len() > size {
+            break;
+        }
+        count += group.calls.len();
+        taken += 1;
+    }
+    pending.drain(..taken.max(1)).collect()
+}
+
+/// The name of the `index`-th element of a REST 3.0 batch, for `$ref`.
+fn alias(index: usize) -> String {
+    format!("c{index}")
+}
+
+/// True when a command's replies end in a v2 failure (for `halt`): any refused call but
+/// a read of something missing, which v2 answers with an empty result.
+fn fails_in_v2(replies: &[CallReply]) -> bool {
+    replies.iter().any(|r| match r {
+        CallReply::Err { body, .. } => !is_not_found(body),
+        _ => false,
+    })
+}
+
+fn is_not_found(body: &Value) -> bool {
+    body.pointer("/error/code").and_then(Value::as_str)
+        == Some("BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION")
+}
+
+/// What REST 3.0 answers for an id that does not exist, as the bridge learned it.
+fn not_found(id: i64) -> CallReply {
+    CallReply::Err {
+        status: 400,
+        body: json!({"error": {
+            "code": "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION",
+            "message": format!("Record with ID = `{id}` not found"),
+        }}),
+    }
+}
+
+fn reply_of(reply: PortalReply) -> CallReply {
+    if reply.is_success() {
+        CallReply::Ok(reply.body.get("result").cloned().unwrap_or(Value::Null))
+    } else {
+        CallReply::Err {
+            status: reply.status,
+            body: reply.body,
+        }
+    }
+}
+
+/// The caller as memory keys it: a hash of the credentials, never the secret itself.
+fn scope_of(credentials: &Credentials) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    match credentials {
+        Credentials::Webhook(hook) => (hook.user_id, &hook.code).hash(&mut h),
+        Credentials::OAuth(token) => token.hash(&mut h),
+    }
+    format!("{:016x}", h.finish())
+}
+
+/// What a plan's first round touches, for recovery.
+pub fn touch_of(rule: &MethodRule, plan: &Plan) -> Touch {
+    let id = || {
+        plan.first_request()
+            .and_then(|r| r.get(rule.id_param.as_ref().map_or("id", |p| p.v3.as_str())))
+            .and_then(Value::as_i64)
+    };
     match plan {
-        Plan::Refuse(error) => V2Answer {
-            status: StatusCode::from_u16(error.status).unwrap_or(StatusCode::BAD_REQUEST),
-            body: crate::answers::v2_error(&error.code, &error.description),
-        },
-        _ => V2Answer {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            body: crate::answers::v2_error("INTERNAL_SERVER_ERROR", "Internal server error"),
-        },
+        Plan::Get { .. } => id().map_or(Touch::Nothing, Touch::Get),
+        Plan::Update { id, .. } => Touch::Update(*id),
+        Plan::Delete { .. } => id().map_or(Touch::Nothing, Touch::Delete),
+        Plan::Add { .. } => answer::add_fingerprint(rule, plan).map_or(Touch::Nothing, Touch::Add),
+        Plan::List { .. } | Plan::Refuse(_) => Touch::Nothing,
     }
 }

@@ -93,20 +93,34 @@ pub fn explain(
                 "route:      v3, served by REST 3.0 (rule kind {:?}, entity {})\n",
                 rule.kind, rule.entity.name
             ));
-            out.push_str("requests:\n");
-            for (i, (method, body, note)) in
-                translate::describe(rule, &plan).into_iter().enumerate()
-            {
-                let pretty = serde_json::to_string_pretty(&body).unwrap_or_default();
+            let write = plan.is_write();
+            let calls = translate::answer::first_round(rules, rule, plan, Some(user_id));
+            let requests = translate::answer::requests_for(&calls, rules.v3_batch_size);
+            let how = if write {
+                "each alone, the write with an Idempotency-Key"
+            } else if calls.len() > 1 {
+                "packed into REST 3.0 batches"
+            } else {
+                "one request"
+            };
+            out.push_str(&format!(
+                "round 1:    {} call(s), {how}: {requests} request(s) to the portal\n",
+                calls.len()
+            ));
+            for (i, call) in calls.iter().enumerate() {
+                let mut query = call.query.clone();
+                translate::answer::resolve_round_refs(&mut query, &mut |k, path| {
+                    Some(Value::String(format!("<{path} answered by call {}>", k + 1)))
+                });
                 out.push_str(&format!(
-                    "  {}. POST /rest/api/{{user_id}}/{{code}}/{method}\n",
-                    i + 1
+                    "  {:>2}. POST /rest/api/{{user_id}}/{{code}}/{} {}\n",
+                    i + 1,
+                    call.method,
+                    Value::Object(query)
                 ));
-                for line in pretty.lines() {
-                    out.push_str(&format!("     {line}\n"));
-                }
-                out.push_str(&format!("     ({note})\n"));
             }
+            out.push_str("later:      further rounds only to count beyond what round 1 reaches, or to read every row of a method that answers all of them\n");
+            out.push_str("memory:     a counted total and rows read ahead answer the next pages of the same query for a while (total_ttl, read_ahead_ttl); this assumes none is known yet\n");
         }
     }
     Ok(out)

@@ -49,6 +49,7 @@ mod error;
 mod headers;
 mod identity;
 pub mod logging;
+mod memory;
 mod php_json;
 mod redact;
 pub mod schema;

@@ -19,9 +19,10 @@ use crate::body::Body;
 use crate::config::Config;
 use crate::decode::{self, DecodeError};
 use crate::error::BridgeError;
-use crate::execute::Executor;
+use crate::execute::Portal;
 use crate::forward;
 use crate::identity::{self, CallerCache};
+use crate::memory::Memory;
 use crate::redact;
 use crate::route::{self, Format, Route, V2Auth, V2Call, Webhook};
 use crate::rules::{Fallback, MethodRoute, MethodRule};
@@ -37,6 +38,8 @@ pub struct Bridge {
     client: UpstreamClient,
     draining: AtomicBool,
     callers: CallerCache,
+    /// Counts and rows read ahead, reused by later calls.
+    memory: Memory,
     /// Slots for translated calls: their memory is bounded, pass-through is not affected.
     translations: tokio::sync::Semaphore,
 }
@@ -103,6 +106,7 @@ impl Bridge {
             client,
             draining: AtomicBool::new(false),
             callers: CallerCache::default(),
+            memory: Memory::default(),
         }
     }
 
@@ -306,6 +310,7 @@ impl Bridge {
             client: &self.client,
             rules: &self.config.rules,
             credentials: &credentials,
+            memory: &self.memory,
             caller,
             request_id: decoded.request_id(),
         };
@@ -366,23 +371,22 @@ impl Bridge {
         let key = plan
             .is_write()
             .then(|| identity::idempotency_key(&credentials, &call.method, decoded.request_id()));
-        let mut executor = Executor::new(
+        let mut portal = Portal::new(
             &self.client,
             &credentials,
             &self.config.rules,
-            rule,
+            &self.memory,
             caller,
-            key,
         );
-        let result = executor
-            .run(plan)
+        let result = portal
+            .answer_call(rule, plan, key)
             .await
             .map(|answer| answers::json(answer.status, &answer.body, self.config.rules.json));
         Outcome {
             served: Served::Translated,
             result,
             reason: None,
-            upstream_requests: executor.requests,
+            upstream_requests: portal.requests,
         }
     }
 

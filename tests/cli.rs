@@ -43,8 +43,20 @@ fn translate_explains_a_translated_call_and_a_fallback() {
         out.contains("\">=\""),
         "the translated filter is shown: {out}"
     );
+    // The page is read as a whole cell of 1000 rows, its total counted in the same
+    // request: the whole round is one REST 3.0 batch.
     assert!(
-        out.contains("\"offset\": 50") && out.contains("\"limit\": 51"),
+        out.contains(r#""pagination":{"offset":0,"limit":1000}"#),
+        "{out}"
+    );
+    assert!(out.contains(": 1 request(s) to the portal"), "{out}");
+    let (ok, out, _) = run(
+        &["translate", "tasks.task.add", r#"{"fields":{"TITLE":"x","RESPONSIBLE_ID":1}}"#],
+        &[],
+    );
+    assert!(ok);
+    assert!(
+        out.contains("the write with an Idempotency-Key: 2 request(s)"),
         "{out}"
     );
 

@@ -45,9 +45,9 @@ fn snapshot() -> Value {
         let entry =
             match translate::plan(rule, &decoded.params, Context::for_rules(&rules, Some(7))) {
                 Ok(plan) => Value::Array(
-                    translate::describe(rule, &plan)
+                    translate::answer::first_round(&rules, rule, plan, Some(7))
                         .into_iter()
-                        .map(|(m, body, _)| json!({"method": m, "body": body}))
+                        .map(|call| json!({"method": call.method, "body": call.query}))
                         .collect(),
                 ),
                 Err(why) => json!({"fallback": why.0}),

@@ -1,10 +1,15 @@
-//! Runs a v2 batch over translated and pass-through methods with as few upstream requests
+//! Runs a v2 batch over translated and pass-through methods with as few portal requests
 //! as correctness allows.
 //!
 //! Commands run in `cmd` order. Consecutive pass-through commands go to v2 together as one
-//! v2 batch; consecutive translated reads with no reference between them go to REST 3.0
-//! together as one v3 batch; a translated write runs alone (with its `Idempotency-Key`).
-//! A group is sent before any command that refers to one of its results.
+//! v2 batch. Consecutive translated commands are answered together: every round of their
+//! REST 3.0 calls is packed into REST 3.0 batches (`execute::Portal::send_groups`), reads
+//! and writes with their re-reads alike, so fifty list pages, gets or adds cost about one
+//! request. A group is sent before any command that refers to one of its results, unless
+//! the reference can ride inside the REST 3.0 batch as a `$ref` (a keyset chain such as
+//! b24pysdk's `as_list_fast`). Writes of an entity without a `list_method` rule, whose
+//! effects the bridge could not check after a failed batch, run alone with their
+//! `Idempotency-Key`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -18,18 +23,21 @@ use crate::answers;
 use crate::clock;
 use crate::decode::value::php_query;
 use crate::error::BridgeError;
-use crate::execute::{first_request, Executor, V2Answer};
+use crate::execute::{touch_of, Group, Portal, Touch, V2Answer};
 use crate::identity;
+use crate::memory::Memory;
 use crate::route::Format;
-use crate::rules::{Converter, MethodRoute, MethodRule, RuleSet};
+use crate::rules::{Converter, MethodRoute, MethodRule, RuleSet, Total};
+use crate::translate::answer::{Answer, Answering, CallReply, Reading};
 use crate::translate::{self, render, Context, Plan};
-use crate::upstream::{self, Credentials, PortalReply, UpstreamClient};
+use crate::upstream::{Credentials, UpstreamClient};
 
 /// Who runs the batch, and where its parts go.
 pub struct BatchContext<'a> {
     pub client: &'a UpstreamClient,
     pub rules: &'a RuleSet,
     pub credentials: &'a Credentials,
+    pub memory: &'a Memory,
     pub caller: Option<u64>,
     pub request_id: Option<&'a str>,
 }
@@ -44,20 +52,23 @@ struct PendingV3 {
     command: Command,
     rule: Arc<MethodRule>,
     plan: Plan,
-    /// Its plan refers to earlier calls of the same v3 batch through `$ref`.
+    /// Its plan refers to earlier commands of the same pack through `$ref`.
     chained: bool,
 }
 
 struct Runner<'a> {
     ctx: &'a BatchContext<'a>,
+    portal: Portal<'a>,
     halt: bool,
     results: HashMap<String, Value>,
     outcomes: Vec<(String, Outcome)>,
     pending_v2: Vec<Command>,
     pending_v3: Vec<PendingV3>,
     stopped: bool,
+    /// `time` blocks of v2 batches.
     times: Vec<Value>,
-    requests: usize,
+    /// Requests sent as v2 batches.
+    v2_requests: usize,
     /// An answer that replaces the whole batch (the portal refused the batch itself).
     whole: Option<V2Answer>,
     /// Whether something that may have changed data has run: a translated write the portal
@@ -67,11 +78,6 @@ struct Runner<'a> {
     /// further request is the bridge's own making, and its rate limit is waited out
     /// (clients give up after a few 503s for what was one request to them).
     accepted: bool,
-}
-
-/// The portal's rate limit: v2 answers it for a request as a whole, never per command.
-fn is_rate_limited(answer: &V2Answer) -> bool {
-    upstream::is_rate_limited(answer.status.as_u16(), &answer.body)
 }
 
 /// Runs `batch`; `None` when it has no translated command and should go to v2 untouched.
@@ -89,6 +95,7 @@ pub async fn run(ctx: &BatchContext<'_>, batch: Batch) -> Result<Option<BatchRun
     let started = SystemTime::now();
     let mut runner = Runner {
         ctx,
+        portal: Portal::new(ctx.client, ctx.credentials, ctx.rules, ctx.memory, ctx.caller),
         halt: batch.halt,
         results: HashMap::new(),
         outcomes: Vec::new(),
@@ -96,7 +103,7 @@ pub async fn run(ctx: &BatchContext<'_>, batch: Batch) -> Result<Option<BatchRun
         pending_v3: Vec::new(),
         stopped: false,
         times: Vec::new(),
-        requests: 0,
+        v2_requests: 0,
         whole: None,
         committed: false,
         accepted: false,
@@ -112,13 +119,11 @@ pub async fn run(ctx: &BatchContext<'_>, batch: Batch) -> Result<Option<BatchRun
     let answer = match runner.whole.take() {
         Some(answer) => answer,
         None => {
-            let time = match render::merge_times(&runner.times) {
+            let mut times = runner.times.clone();
+            times.push(runner.portal.time());
+            let time = match render::merge_times(&times) {
                 Value::Null => {
-                    let offset = ctx
-                        .rules
-                        .utc_offset
-                        .or_else(|| ctx.client.portal_utc_offset())
-                        .unwrap_or(0);
+                    let offset = runner.portal.utc_offset();
                     clock::time_block_at(started, SystemTime::now(), i64::from(offset))
                 }
                 t => t,
@@ -137,7 +142,7 @@ pub async fn run(ctx: &BatchContext<'_>, batch: Batch) -> Result<Option<BatchRun
     };
     Ok(Some(BatchRun {
         answer,
-        upstream_requests: runner.requests,
+        upstream_requests: runner.portal.requests + runner.v2_requests,
     }))
 }
 
@@ -173,8 +178,8 @@ impl Runner<'_> {
             .iter()
             .any(|k| self.pending_v3.iter().any(|p| &p.command.key == k))
         {
-            // A read that takes a value from an earlier read of the pending group (a keyset
-            // chain such as b24pysdk's as_list_fast) rides in the same v3 batch with `$ref`.
+            // A read that takes a value from an earlier read of the pending pack rides in
+            // the same REST 3.0 batch with `$ref`.
             if let Some(plan) = self.plan_chained(&rule, &command) {
                 self.pending_v3.push(PendingV3 {
                     command,
@@ -192,50 +197,54 @@ impl Runner<'_> {
         let mut params = command.params.clone();
         self.substitute_known(&mut params);
         let ctx = Context::for_rules(self.ctx.rules, self.ctx.caller);
-        match translate::plan(&rule, &params, ctx) {
+        let plan = match translate::plan(&rule, &params, ctx) {
             Err(why) => {
                 tracing::debug!(method = %command.method, reason = %why.0, "batch command falls back to v2");
-                self.add_v2(command).await
+                return self.add_v2(command).await;
             }
-            Ok(plan) => {
-                command.params = params;
-                self.flush_v2().await?;
-                if self.stopped {
-                    return Ok(());
+            Ok(plan) => plan,
+        };
+        command.params = params;
+        self.flush_v2().await?;
+        if self.stopped {
+            return Ok(());
+        }
+        if plan.is_write() {
+            let packable = rule.entity.list_method.is_some();
+            // A write must not run before an earlier command has finished reading (a list
+            // still counting would count it).
+            let earlier_still_reading = self.pending_v3.iter().any(|p| may_need_more_rounds(&p.rule, &p.plan));
+            if !packable || earlier_still_reading {
+                self.flush_v3().await?;
+            }
+            if !packable {
+                if !self.stopped {
+                    self.run_alone(command, rule, plan).await?;
                 }
-                if plan.is_write() || matches!(plan, Plan::Refuse(_)) {
-                    self.flush_v3().await?;
-                    if !self.stopped {
-                        self.run_one(PendingV3 {
-                            command,
-                            rule,
-                            plan,
-                            chained: false,
-                        })
-                        .await?;
-                    }
-                } else {
-                    self.pending_v3.push(PendingV3 {
-                        command,
-                        rule,
-                        plan,
-                        chained: false,
-                    });
-                }
-                Ok(())
+                return Ok(());
             }
         }
+        self.pending_v3.push(PendingV3 {
+            command,
+            rule,
+            plan,
+            chained: false,
+        });
+        Ok(())
     }
 
-    /// Plans a read whose references into the pending v3 group become `$ref`s; `None` when
-    /// one of them cannot (a path the v3 answer does not have, a reference inside a text,
-    /// a write).
+    /// Plans a read whose references into the pending pack become `$ref`s; `None` when one
+    /// of them cannot (a path the REST 3.0 answer does not have, a reference inside a text,
+    /// a write, a page that counts).
     fn plan_chained(&self, rule: &MethodRule, command: &Command) -> Option<Plan> {
         // Stand-in integers go through planning like real values, then become `$ref`s.
         const SENTINEL_BASE: i64 = 8_000_000_000_000_000;
         let mut params = command.params.clone();
         self.substitute_known(&mut params);
         let pending = &self.pending_v3;
+        if pending.len() >= self.ctx.rules.v3_batch_size {
+            return None;
+        }
         let mut refs: Vec<String> = Vec::new();
         let unmapped = std::cell::Cell::new(false);
         replace_whole_references(&mut params, &mut |r: &super::Reference| {
@@ -243,11 +252,15 @@ impl Runner<'_> {
                 unmapped.set(true);
                 return None;
             };
-            let Some(path) = v3_path(&pending[index].rule, &r.path) else {
+            let single_call = matches!(
+                pending[index].plan,
+                Plan::Get { .. } | Plan::List { start: None, .. }
+            );
+            let Some(path) = v3_path(&pending[index].rule, &r.path).filter(|_| single_call) else {
                 unmapped.set(true);
                 return None;
             };
-            refs.push(format!("{}.{path}", alias(index)));
+            refs.push(format!("#{index}.{path}"));
             Some(Value::from(SENTINEL_BASE + refs.len() as i64 - 1))
         });
         if unmapped.get() || refs.is_empty() || !referenced_keys(&params).is_empty() {
@@ -255,7 +268,12 @@ impl Runner<'_> {
         }
         let ctx = Context::for_rules(self.ctx.rules, self.ctx.caller);
         let mut plan = translate::plan(rule, &params, ctx).ok()?;
-        if plan.is_write() {
+        let single_round = match plan {
+            Plan::Get { .. } => true,
+            Plan::List { start: None, .. } => rule.paged,
+            _ => false,
+        };
+        if !single_round {
             return None;
         }
         let mut found = 0;
@@ -330,7 +348,7 @@ impl Runner<'_> {
             .client
             .post_json_patiently(&request, self.patient())
             .await?;
-        self.requests += sent;
+        self.v2_requests += sent;
         if !reply.is_rate_limited() {
             self.accepted = true;
         }
@@ -343,6 +361,10 @@ impl Runner<'_> {
             self.stopped = true;
             return Ok(());
         };
+        // A passed-through method may have changed anything the bridge remembers.
+        for (name, _) in self.ctx.rules.entities() {
+            self.ctx.memory.forget(&name);
+        }
         self.committed = true;
         if let Some(t) = reply.time() {
             self.times.push(t.clone());
@@ -378,183 +400,150 @@ impl Runner<'_> {
         Ok(())
     }
 
-    /// Sends the pending translated reads: alone, or together as one v3 batch.
+    /// Answers the pending translated commands together: every round of their calls
+    /// packed into REST 3.0 batches.
     async fn flush_v3(&mut self) -> Result<(), BridgeError> {
         let pending = std::mem::take(&mut self.pending_v3);
         if pending.is_empty() || self.whole.is_some() {
             return Ok(());
         }
-        if pending.len() == 1 {
-            for p in pending {
-                self.run_one(p).await?;
-            }
-            return Ok(());
-        }
-        let elements: Vec<Value> = pending
-            .iter()
-            .enumerate()
-            .filter_map(|(i, p)| {
-                let (method, query) = first_request(&p.rule, &p.plan)?;
-                Some(json!({"method": method, "query": query, "as": alias(i)}))
+        let chained = pending.iter().any(|p| p.chained);
+        // A command a chain refers to reads exactly its page, so that the `$ref`s name the
+        // rows they mean.
+        let referenced: Vec<bool> = (0..pending.len())
+            .map(|i| {
+                let tag = format!("#{i}.");
+                pending.iter().any(|p| {
+                    p.chained
+                        && p.plan
+                            .first_request()
+                            .is_some_and(|r| Value::Object(r.clone()).to_string().contains(&tag))
+                })
             })
             .collect();
-        let request = self.ctx.credentials.v3_batch(elements);
-        // Once something in this batch has changed data, a rate limit is waited out here:
-        // answering 503 would make the client repeat what already ran.
-        let (reply, sent) = self
-            .ctx
-            .client
-            .post_json_patiently(&request, self.patient())
-            .await?;
-        self.requests += sent;
-        if !reply.is_rate_limited() {
-            self.accepted = true;
-        }
-        let results = reply
-            .body
-            .get("result")
-            .and_then(Value::as_array)
-            .filter(|r| reply.status == 200 && r.len() == pending.len())
-            .cloned();
-        let Some(results) = results else {
-            if reply.is_rate_limited() {
-                // Refused before anything ran: v2 refuses the whole request the same way.
-                self.record_answer(
-                    pending[0].command.key.clone(),
-                    V2Answer {
-                        status: StatusCode::SERVICE_UNAVAILABLE,
-                        body: reply.body,
-                    },
-                );
-                return Ok(());
-            }
-            if pending.len() > 1 && pending.iter().any(|p| p.chained) {
-                // A keyset chain usually fails because it ran past the data, so that a
-                // `$ref` names a row that is not there: the first half likely succeeds.
-                // The second half is planned again from what the bridge then knows.
-                tracing::debug!("v3 batch with a chain failed; trying its first half");
-                let mut first = pending;
-                let second = first.split_off(first.len() / 2);
-                self.pending_v3 = first;
-                Box::pin(self.flush_v3()).await?;
-                for p in second {
-                    if self.stopped {
-                        break;
-                    }
-                    Box::pin(self.add(p.command)).await?;
-                }
-                return Ok(());
-            }
-            // A v3 batch fails as a whole; run the commands one by one so each gets its own
-            // outcome, as in v2.
-            tracing::debug!(
-                status = reply.status,
-                "v3 batch failed; running its commands one by one"
-            );
-            for p in pending {
-                if self.stopped {
-                    break;
-                }
-                if p.chained {
-                    // Its `$ref`s only work inside the batch: plan it again from the
-                    // results the bridge holds now, or let v2 answer it.
-                    self.replan_alone(p).await?;
+        let mut answering: Vec<(Answering<'_>, Option<translate::answer::Keys>)> = Vec::new();
+        for (i, p) in pending.iter().enumerate() {
+            let reading = Reading {
+                read_ahead: if p.chained || referenced[i] {
+                    0
                 } else {
-                    self.run_one(p).await?;
-                }
-            }
-            return Ok(());
-        };
-        let time = reply.time().cloned().unwrap_or(Value::Null);
-        if !time.is_null() {
-            self.times.push(time.clone());
+                    p.rule.read_ahead
+                },
+            };
+            answering.push(self.portal.start(&p.rule, p.plan.clone(), reading));
         }
-        for (mut p, result) in pending.into_iter().zip(results.iter().cloned()) {
+        let mut calls: Vec<Vec<translate::answer::V3Call>> =
+            answering.iter_mut().map(|(a, _)| a.first()).collect();
+        let mut first_round = true;
+        let mut not_run = vec![false; pending.len()];
+        while calls.iter().any(|c| !c.is_empty()) {
+            let indexes: Vec<usize> = (0..calls.len()).filter(|&i| !calls[i].is_empty()).collect();
+            let groups: Vec<Group<'_>> = indexes
+                .iter()
+                .map(|&i| Group {
+                    rule: &pending[i].rule,
+                    calls: std::mem::take(&mut calls[i]),
+                    touch: if first_round {
+                        touch_of(&pending[i].rule, &pending[i].plan)
+                    } else {
+                        Touch::Nothing
+                    },
+                    key: pending[i].plan.is_write().then(|| self.key_of(&pending[i].command)),
+                    tag: i,
+                })
+                .collect();
+            self.portal.set_patient(self.patient());
+            let replies = if chained && first_round {
+                match self.portal.send_groups_strict(groups).await? {
+                    Some(replies) => replies,
+                    None => {
+                        // A chain usually fails because it ran past the data, so that a
+                        // `$ref` names a row that is not there: the first half likely
+                        // succeeds, and the second is planned again from what the bridge
+                        // then knows.
+                        tracing::debug!("a REST 3.0 batch with a chain failed; trying its first half");
+                        drop(answering);
+                        return self.split_chain(pending).await;
+                    }
+                }
+            } else {
+                self.portal.send_groups(groups, self.halt).await?
+            };
+            if self.portal.accepted() {
+                self.accepted = true;
+            }
+            for (&i, group_replies) in indexes.iter().zip(replies) {
+                if group_replies.iter().all(|r| *r == CallReply::NotRun) {
+                    not_run[i] = true;
+                    continue;
+                }
+                calls[i] = answering[i].0.next(group_replies);
+            }
+            first_round = false;
+        }
+        for ((i, (a, keys)), p) in answering.into_iter().enumerate().zip(&pending) {
+            if self.stopped || not_run[i] {
+                continue;
+            }
+            let write = a.is_write();
+            let answer = self.portal.end(&p.rule, keys, a);
+            if write && !answer.is_rate_limited() {
+                self.committed = true;
+            }
+            self.record_answer(p.command.key.clone(), answer);
+        }
+        Ok(())
+    }
+
+    /// The first half of a failed chain again, then the rest planned anew.
+    async fn split_chain(&mut self, pending: Vec<PendingV3>) -> Result<(), BridgeError> {
+        let mut first = pending;
+        let second = first.split_off(first.len() / 2);
+        if first.is_empty() {
+            // A chain of one that fails: v2 answers it.
+            for p in second {
+                self.pending_v2.push(p.command);
+            }
+            return self.flush_v2().await;
+        }
+        if first.len() == 1 && first[0].chained {
+            let p = first.remove(0);
+            self.pending_v2.push(p.command);
+            self.flush_v2().await?;
+        } else {
+            self.pending_v3 = first;
+            Box::pin(self.flush_v3()).await?;
+        }
+        for p in second {
             if self.stopped {
                 break;
             }
-            if p.chained {
-                // Follow-up requests (counting a full page) go alone: give them the values
-                // the `$ref`s stood for.
-                if let Some(request) = p.plan.first_request_mut() {
-                    resolve_refs(request, &results);
-                }
-            }
-            let share = PortalReply {
-                status: 200,
-                body: json!({"result": result, "time": time}),
-            };
-            let mut executor = Executor::new(
-                self.ctx.client,
-                self.ctx.credentials,
-                self.ctx.rules,
-                &p.rule,
-                self.ctx.caller,
-                None,
-            )
-            .patient(self.patient());
-            executor.note_time(&time);
-            let answer = executor.finish(p.plan, share).await?;
-            self.requests += executor.requests;
-            self.record_answer(p.command.key, answer);
+            Box::pin(self.add(p.command)).await?;
         }
         Ok(())
     }
 
-    async fn run_one(&mut self, p: PendingV3) -> Result<(), BridgeError> {
-        let key = p.plan.is_write().then(|| {
-            identity::idempotency_key(
-                self.ctx.credentials,
-                &format!("{}#{}", p.command.method, p.command.key),
-                self.ctx.request_id,
-            )
-        });
-        let mut executor = Executor::new(
-            self.ctx.client,
-            self.ctx.credentials,
-            self.ctx.rules,
-            &p.rule,
-            self.ctx.caller,
-            key,
-        )
-        .patient(self.patient());
-        let write = p.plan.is_write();
-        let answer = executor.run(p.plan).await?;
-        // A write refused at its first request did not run; any other outcome may have
-        // changed data (e.g. the write ran and only the re-read was refused).
-        let refused_at_once = executor.requests == 1 && is_rate_limited(&answer);
-        if write && !refused_at_once {
+    /// Runs one write alone, with its `Idempotency-Key`.
+    async fn run_alone(&mut self, command: Command, rule: Arc<MethodRule>, plan: Plan) -> Result<(), BridgeError> {
+        let key = self.key_of(&command);
+        self.portal.set_patient(self.patient());
+        let before = self.portal.requests;
+        let answer = self.portal.answer_call(&rule, plan, Some(key)).await?;
+        let refused_at_once = self.portal.requests - before == 1 && is_rate_limited(&answer);
+        if !refused_at_once {
             self.committed = true;
-        }
-        if !refused_at_once && executor.requests > 0 {
             self.accepted = true;
         }
-        self.requests += executor.requests;
-        if let Some(t) = answer.body.get("time") {
-            self.times.push(t.clone());
-        }
-        self.record_answer(p.command.key, answer);
+        self.record_v2_answer(command.key, answer);
         Ok(())
     }
 
-    async fn replan_alone(&mut self, p: PendingV3) -> Result<(), BridgeError> {
-        let mut params = p.command.params.clone();
-        self.substitute_known(&mut params);
-        let ctx = Context::for_rules(self.ctx.rules, self.ctx.caller);
-        match translate::plan(&p.rule, &params, ctx) {
-            Ok(plan) => {
-                self.run_one(PendingV3 {
-                    plan,
-                    chained: false,
-                    ..p
-                })
-                .await
-            }
-            Err(_) => {
-                self.pending_v2.push(p.command);
-                self.flush_v2().await
-            }
-        }
+    fn key_of(&self, command: &Command) -> String {
+        identity::idempotency_key(
+            self.ctx.credentials,
+            &format!("{}#{}", command.method, command.key),
+            self.ctx.request_id,
+        )
     }
 
     /// Whether rate limits are waited out rather than answered.
@@ -562,7 +551,12 @@ impl Runner<'_> {
         self.committed || self.accepted
     }
 
-    fn record_answer(&mut self, key: String, answer: V2Answer) {
+    fn record_answer(&mut self, key: String, answer: Answer) {
+        let v2 = self.portal.v2_answer(answer);
+        self.record_v2_answer(key, v2);
+    }
+
+    fn record_v2_answer(&mut self, key: String, answer: V2Answer) {
         if is_rate_limited(&answer) && !self.committed {
             // v2 refuses a batch over the rate limit as a whole, with HTTP 503, and clients
             // retry it; a per-command QUERY_LIMIT_EXCEEDED inside a 200 is never seen there
@@ -589,9 +583,18 @@ impl Runner<'_> {
     }
 }
 
-/// The name of the `index`-th call of a v3 batch, for `$ref`.
-fn alias(index: usize) -> String {
-    format!("c{index}")
+/// The portal's rate limit: v2 answers it for a request as a whole, never per command.
+fn is_rate_limited(answer: &V2Answer) -> bool {
+    crate::upstream::is_rate_limited(answer.status.as_u16(), &answer.body)
+}
+
+/// True when a list may need more rounds than its first (a count not known yet, or every
+/// row), so that a write must wait for it.
+fn may_need_more_rounds(rule: &MethodRule, plan: &Plan) -> bool {
+    match plan {
+        Plan::List { start, .. } => !rule.paged || (start.is_some() && rule.total != Total::None),
+        _ => false,
+    }
 }
 
 /// A v2 result path (`[tasks][49][id]`) as a path into the v3 answer (`49.id`): the wrap
@@ -660,42 +663,4 @@ fn replace_sentinels(request: &mut Map<String, Value>, f: &mut dyn FnMut(i64) ->
         }
     }
     request.values_mut().for_each(|v| walk(v, f));
-}
-
-/// Replaces `{"$ref": "cN.path"}` with the value it names in the batch's results.
-fn resolve_refs(request: &mut Map<String, Value>, results: &[Value]) {
-    fn lookup(path: &str, results: &[Value]) -> Option<Value> {
-        let mut segs = path.split('.');
-        let index: usize = segs.next()?.strip_prefix('c')?.parse().ok()?;
-        let result = results.get(index)?;
-        let mut v = result.get("item").or_else(|| result.get("items"))?;
-        for seg in segs {
-            v = match v {
-                Value::Array(a) => a.get(seg.parse::<usize>().ok()?)?,
-                Value::Object(m) => m.get(seg)?,
-                _ => return None,
-            };
-        }
-        Some(v.clone())
-    }
-    fn walk(v: &mut Value, results: &[Value]) {
-        let reference = v
-            .as_object()
-            .filter(|m| m.len() == 1)
-            .and_then(|m| m.get("$ref"))
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-        if let Some(path) = reference {
-            if let Some(found) = lookup(&path, results) {
-                *v = found;
-            }
-            return;
-        }
-        match v {
-            Value::Array(a) => a.iter_mut().for_each(|v| walk(v, results)),
-            Value::Object(m) => m.values_mut().for_each(|v| walk(v, results)),
-            _ => {}
-        }
-    }
-    request.values_mut().for_each(|v| walk(v, results));
 }

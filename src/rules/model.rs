@@ -33,8 +33,10 @@ pub enum Fallback {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Total {
-    /// Count every matching row, so `total` is what v2 would say.
+    /// Count every matching row on every page, so `total` is what v2 would say.
     Exact,
+    /// Count once per caller, method and filter, and reuse the count for `total_ttl`.
+    Cached,
     /// Answer `total: 0` (the bridge's cheapest mode; clients paging by `total` break).
     None,
 }
@@ -269,6 +271,8 @@ impl Field {
 pub struct Entity {
     pub name: String,
     pub field_list: Option<String>,
+    /// Lists the entity's rows by id (for finding out what a failed batch changed).
+    pub list_method: Option<String>,
     pub fields: Vec<Field>,
     /// Each field's place in list rows (index into `fields` → rank).
     pub row_rank: Vec<usize>,
@@ -325,6 +329,14 @@ pub struct MethodRule {
     pub errors: Vec<ErrorRule>,
     pub param_errors: ParamErrors,
     pub start_rounding: StartRounding,
+    /// How long a counted `total` is reused (`total = "cached"`).
+    pub total_ttl: std::time::Duration,
+    /// Rows a list reads at once, kept to answer the next pages (0: exactly the page).
+    pub read_ahead: u64,
+    /// How long rows read ahead answer later pages.
+    pub read_ahead_ttl: std::time::Duration,
+    /// Cells of `count_page_size` ids counted in the round of the page itself.
+    pub count_cells: usize,
 }
 
 /// How the bridge writes v2 JSON, where the docs leave PHP's flags open.
@@ -362,6 +374,8 @@ pub struct RuleSet {
     /// The portal's UTC offset in seconds for `time` blocks the bridge makes itself;
     /// `None`: learned from the portal's answers.
     pub utc_offset: Option<i32>,
+    /// Most calls one REST 3.0 batch carries.
+    pub v3_batch_size: usize,
     /// Error translations for every method, after the method's own.
     pub errors: Vec<ErrorRule>,
 }

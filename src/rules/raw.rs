@@ -35,6 +35,8 @@ pub struct RawTranslation {
     /// The portal's UTC offset for `time` blocks the bridge makes itself: `auto` (learned
     /// from the portal's own answers, UTC until one arrives) or `+03:00`-style.
     pub utc_offset: Option<String>,
+    /// Most calls one REST 3.0 batch carries (the portal's limit is 50).
+    pub v3_batch_size: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -55,8 +57,18 @@ pub struct RawMethod {
     pub wrap: Option<String>,
     /// What happens to a call v3 cannot express: `v2` (pass through) or `error`.
     pub fallback: Option<String>,
-    /// How a list's `total` is obtained: `exact` (counted) or `none` (always 0).
+    /// How a list's `total` is obtained: `cached` (counted once per caller, method and
+    /// filter, reused for `total_ttl`), `exact` (counted on every page) or `none` (always 0).
     pub total: Option<String>,
+    /// How long a counted total is reused, e.g. "30s".
+    pub total_ttl: Option<String>,
+    /// Rows a list reads at once and keeps to answer the next pages (at most 1000; 0
+    /// reads exactly the page).
+    pub read_ahead: Option<u64>,
+    /// How long rows read ahead answer later pages, e.g. "10s".
+    pub read_ahead_ttl: Option<String>,
+    /// Grid cells of `count_page_size` ids counted in the page's own round.
+    pub count_cells: Option<u64>,
     pub page_size: Option<u64>,
     /// `v2` (default): pages of `page_size` with `next`/`total`; `all`: the v2 method
     /// answers every row at once (bare list, no `next`/`total`).
@@ -147,6 +159,10 @@ pub struct RawEntity {
     /// Answer keys whose order in list rows differs from single answers: among themselves
     /// they take this order, in the places the entity's order gives them.
     pub row_order: Option<Vec<String>>,
+    /// The REST 3.0 method that lists the entity's rows by id (`tasks.task.list`): with it
+    /// the bridge packs writes of a v2 batch together and can find out which ran when a
+    /// packed batch fails; without it, each write travels alone.
+    pub list_method: Option<String>,
     /// v2 names the entity's v2 methods accept that REST 3.0 has no counterpart for and that
     /// are not answer keys (`TAGS` in a write): a call using one goes to the fallback rather
     /// than losing it.

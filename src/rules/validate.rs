@@ -56,6 +56,14 @@ impl RuleSet {
                 Err(e) => errors.push(e),
             }
         }
+        let v3_batch_size = raw.translation.v3_batch_size.unwrap_or(50) as usize;
+        if !(2..=50).contains(&v3_batch_size) {
+            errors.push(RuleError::new(
+                "translation.v3_batch_size",
+                format!("{v3_batch_size} is outside 2..=50"),
+                "use the portal's limit, 50, or fewer",
+            ));
+        }
         let utc_offset = match raw.translation.utc_offset.as_deref() {
             None | Some("auto") => None,
             Some(text) => match parse_utc_offset(text) {
@@ -80,6 +88,7 @@ impl RuleSet {
                     escape_slashes: raw.translation.escape_slashes.unwrap_or(true),
                 },
                 utc_offset,
+                v3_batch_size,
                 errors: global_errors,
             })
         } else {
@@ -234,6 +243,7 @@ fn validate_entity(
         Ok(Entity {
             name: name.to_owned(),
             field_list: raw.field_list.clone(),
+            list_method: raw.list_method.clone(),
             fields,
             row_rank,
             untranslatable: raw
@@ -455,8 +465,12 @@ fn validate_method(
         one_of(
             &k("total"),
             raw.total.as_deref(),
-            Some(Total::Exact),
-            &[("exact", Total::Exact), ("none", Total::None)],
+            Some(Total::Cached),
+            &[
+                ("cached", Total::Cached),
+                ("exact", Total::Exact),
+                ("none", Total::None),
+            ],
         ),
     );
     let not_found = keep(
@@ -551,6 +565,29 @@ fn validate_method(
             }
         }
     }
+    let total_ttl = keep(&mut errors, duration(&k("total_ttl"), raw.total_ttl.as_deref(), "30s"))
+        .unwrap_or_default();
+    let read_ahead_ttl = keep(
+        &mut errors,
+        duration(&k("read_ahead_ttl"), raw.read_ahead_ttl.as_deref(), "10s"),
+    )
+    .unwrap_or_default();
+    let read_ahead = raw.read_ahead.unwrap_or(1000);
+    if read_ahead > 1000 {
+        errors.push(RuleError::new(
+            k("read_ahead"),
+            format!("{read_ahead} rows is more than one REST 3.0 page holds"),
+            "use at most 1000, or 0 to read exactly the page",
+        ));
+    }
+    let count_cells = raw.count_cells.unwrap_or(24) as usize;
+    if count_cells > 40 {
+        errors.push(RuleError::new(
+            k("count_cells"),
+            format!("{count_cells} cells leave no room in a REST 3.0 batch"),
+            "use at most 40",
+        ));
+    }
     let start_rounding = keep(
         &mut errors,
         one_of(
@@ -624,6 +661,10 @@ fn validate_method(
                 errors: error_rules,
                 param_errors,
                 start_rounding,
+                total_ttl,
+                read_ahead,
+                read_ahead_ttl,
+                count_cells,
             })))
         }
         _ => Err(errors),
@@ -736,4 +777,15 @@ fn parse_utc_offset(text: &str) -> Option<i32> {
     let (h, m) = rest.split_once(':')?;
     let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
     ((0..=14).contains(&h) && (0..60).contains(&m)).then_some(sign * (h * 3600 + m * 60))
+}
+
+fn duration(key: &str, text: Option<&str>, default: &str) -> Result<std::time::Duration, RuleError> {
+    let text = text.unwrap_or(default);
+    humantime::parse_duration(text).map_err(|e| {
+        RuleError::new(
+            key,
+            format!("{text:?} is not a duration: {e}"),
+            "write a duration such as \"10s\" or \"1m\" (\"0s\" switches it off)",
+        )
+    })
 }

@@ -12,7 +12,9 @@
 //! - `write`: `{"TITLE": "x"}` → `{"title": "x"}`
 //! - `convert`: value converters (`"412"` ↔ `412`, `"Y"` ↔ `true`, `"2"` ↔ `"pending"`)
 
+pub mod answer;
 mod bbcode;
+pub mod count;
 pub mod convert;
 pub mod errors;
 pub mod filter;
@@ -141,119 +143,6 @@ impl Plan {
             | Plan::Delete { request } => Some(request),
             Plan::Refuse(_) => None,
         }
-    }
-}
-
-/// The page request of a list: one row more than a page tells whether a next page exists;
-/// `start = None` (v2 `start=-1`) asks exactly one page.
-pub fn page_request(
-    request: &Map<String, Value>,
-    start: Option<u64>,
-    page_size: usize,
-) -> Map<String, Value> {
-    let mut r = request.clone();
-    let limit = page_size as u64 + u64::from(start.is_some());
-    r.insert(
-        "pagination".into(),
-        json!({"offset": start.unwrap_or(0), "limit": limit}),
-    );
-    r
-}
-
-/// A page of `limit` rows from `offset`, with the request's own select (for methods whose
-/// v2 form answers every row).
-pub fn count_request_keeping_select(
-    request: &Map<String, Value>,
-    offset: u64,
-    limit: usize,
-) -> Map<String, Value> {
-    let mut r = request.clone();
-    r.insert(
-        "pagination".into(),
-        json!({"offset": offset, "limit": limit}),
-    );
-    r
-}
-
-/// The counting request of a list: ids only, from `offset`, `limit` rows.
-pub fn count_request(
-    request: &Map<String, Value>,
-    offset: u64,
-    limit: usize,
-) -> Map<String, Value> {
-    let mut r = request.clone();
-    r.insert("select".into(), json!(["id"]));
-    r.remove("order");
-    r.insert(
-        "pagination".into(),
-        json!({"offset": offset, "limit": limit}),
-    );
-    r
-}
-
-/// The requests a plan sends first, as (v3 method, body, note), for `b24bridge translate`.
-pub fn describe(rule: &MethodRule, plan: &Plan) -> Vec<(String, Value, String)> {
-    let m = rule.v3_method.clone();
-    match plan {
-        Plan::Get { request, .. } => {
-            vec![(m, Value::Object(request.clone()), "one request".into())]
-        }
-        Plan::List { request, .. } if !rule.paged => vec![(
-            m,
-            Value::Object(count_request_keeping_select(
-                request,
-                0,
-                rule.count_page_size,
-            )),
-            format!(
-                "every row, {} per request until a short page",
-                rule.count_page_size
-            ),
-        )],
-        Plan::List { request, start, .. } => {
-            let mut out = vec![(
-                m.clone(),
-                Value::Object(page_request(request, *start, rule.page_size)),
-                "the page, with one extra row to know whether `next` exists".into(),
-            )];
-            if let Some(start) = start {
-                if rule.total == crate::rules::Total::Exact {
-                    out.push((
-                        m,
-                        Value::Object(count_request(request, start + rule.page_size as u64 + 1, rule.count_page_size)),
-                        format!(
-                            "only when the page is full: counts the rest for `total`, {} ids per request until a short page",
-                            rule.count_page_size
-                        ),
-                    ));
-                }
-            }
-            out
-        }
-        Plan::Add { request, reread }
-        | Plan::Update {
-            request, reread, ..
-        } => {
-            let mut out = vec![(
-                m,
-                Value::Object(request.clone()),
-                "the write, with an Idempotency-Key".into(),
-            )];
-            if let Some(r) = reread {
-                out.push((
-                    r.method.clone(),
-                    json!({"id": "<the written id>", "select": r.select}),
-                    "re-reads the entity to answer with all its v2 fields".into(),
-                ));
-            }
-            out
-        }
-        Plan::Delete { request } => vec![(
-            m,
-            Value::Object(request.clone()),
-            "the delete, with an Idempotency-Key".into(),
-        )],
-        Plan::Refuse(_) => Vec::new(),
     }
 }
 

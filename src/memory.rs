@@ -1,0 +1,181 @@
+//! What the bridge remembers between calls, for a short while: counted totals and rows
+//! read ahead, per caller and query (rule settings `total_ttl`, `read_ahead_ttl`). A write
+//! the bridge makes to an entity forgets everything known of that entity's queries.
+//!
+//! Bounded: at most [`MAX_TOTALS`] counts and [`MAX_WINDOW_ROWS`] rows read ahead in all;
+//! the oldest go first.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::rules::MethodRule;
+use crate::translate::answer::{Keys, Known, Learned, Window};
+
+/// Most remembered counts.
+pub const MAX_TOTALS: usize = 10_000;
+/// Most rows kept read ahead, over all windows (a translated row is a few kB at most).
+pub const MAX_WINDOW_ROWS: usize = 20_000;
+
+struct Entry<T> {
+    value: T,
+    entity: String,
+    at: Instant,
+}
+
+#[derive(Default)]
+struct Inner {
+    totals: HashMap<String, Entry<u64>>,
+    windows: HashMap<String, Entry<Arc<Window>>>,
+    window_rows: usize,
+}
+
+/// Counts and windows, shared by every call of a running bridge.
+#[derive(Default)]
+pub struct Memory {
+    inner: Mutex<Inner>,
+}
+
+/// Counters of how memory served, for metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Recall {
+    pub total_hit: bool,
+    pub window_hit: bool,
+}
+
+fn key(scope: &str, name: &str) -> String {
+    format!("{scope}|{name}")
+}
+
+impl Memory {
+    /// What is known of a call's query for `scope` (the caller), still fresh.
+    pub fn known(&self, scope: &str, keys: &Keys, rule: &MethodRule) -> (Known, Recall) {
+        let Ok(mut inner) = self.inner.lock() else {
+            return (Known::default(), Recall::default());
+        };
+        let now = Instant::now();
+        let total = fresh(&mut inner.totals, &key(scope, &keys.count), rule.total_ttl, now)
+            .copied();
+        let window_key = key(scope, &keys.window);
+        let stale = inner
+            .windows
+            .get(&window_key)
+            .is_some_and(|e| now.duration_since(e.at) > rule.read_ahead_ttl);
+        if stale {
+            if let Some(old) = inner.windows.remove(&window_key) {
+                inner.window_rows -= old.value.rows.len();
+            }
+        }
+        let window = inner.windows.get(&window_key).map(|e| e.value.clone());
+        let recall = Recall {
+            total_hit: total.is_some(),
+            window_hit: window.is_some(),
+        };
+        (Known { total, window }, recall)
+    }
+
+    /// Keeps what a finished call learned.
+    pub fn learn(&self, scope: &str, keys: Option<&Keys>, rule: &MethodRule, learned: Vec<Learned>) {
+        let Ok(mut inner) = self.inner.lock() else {
+            return;
+        };
+        let entity = rule.entity.name.clone();
+        for item in learned {
+            match item {
+                Learned::Forget(entity) => inner.forget(&entity),
+                Learned::Total(total) if !rule.total_ttl.is_zero() => {
+                    if let Some(keys) = keys {
+                        if inner.totals.len() >= MAX_TOTALS {
+                            evict_oldest(&mut inner.totals);
+                        }
+                        inner.totals.insert(
+                            key(scope, &keys.count),
+                            Entry {
+                                value: total,
+                                entity: entity.clone(),
+                                at: Instant::now(),
+                            },
+                        );
+                    }
+                }
+                Learned::Window(window) if !rule.read_ahead_ttl.is_zero() => {
+                    let Some(keys) = keys else { continue };
+                    let rows = window.rows.len();
+                    if rows > MAX_WINDOW_ROWS {
+                        continue;
+                    }
+                    let name = key(scope, &keys.window);
+                    if let Some(old) = inner.windows.remove(&name) {
+                        inner.window_rows -= old.value.rows.len();
+                    }
+                    while inner.window_rows + rows > MAX_WINDOW_ROWS {
+                        let Some(oldest) = oldest_key(&inner.windows) else {
+                            break;
+                        };
+                        if let Some(old) = inner.windows.remove(&oldest) {
+                            inner.window_rows -= old.value.rows.len();
+                        }
+                    }
+                    inner.window_rows += rows;
+                    inner.windows.insert(
+                        name,
+                        Entry {
+                            value: Arc::new(window),
+                            entity: entity.clone(),
+                            at: Instant::now(),
+                        },
+                    );
+                }
+                Learned::Total(_) | Learned::Window(_) => {}
+            }
+        }
+    }
+
+    /// Forgets everything known of an entity's queries (a write the bridge did not make
+    /// itself, such as a passed-through method, may have changed them).
+    pub fn forget(&self, entity: &str) {
+        if let Ok(mut inner) = self.inner.lock() {
+            inner.forget(entity);
+        }
+    }
+}
+
+impl Inner {
+    fn forget(&mut self, entity: &str) {
+        self.totals.retain(|_, e| e.entity != entity);
+        let mut freed = 0;
+        self.windows.retain(|_, e| {
+            let keep = e.entity != entity;
+            if !keep {
+                freed += e.value.rows.len();
+            }
+            keep
+        });
+        self.window_rows -= freed;
+    }
+}
+
+fn fresh<'a, T>(
+    map: &'a mut HashMap<String, Entry<T>>,
+    key: &str,
+    ttl: Duration,
+    now: Instant,
+) -> Option<&'a T> {
+    let stale = map
+        .get(key)
+        .is_some_and(|e| now.duration_since(e.at) > ttl);
+    if stale {
+        map.remove(key);
+    }
+    map.get(key).map(|e| &e.value)
+}
+
+fn oldest_key<T>(map: &HashMap<String, Entry<T>>) -> Option<String> {
+    map.iter().min_by_key(|(_, e)| e.at).map(|(k, _)| k.clone())
+}
+
+fn evict_oldest<T>(map: &mut HashMap<String, Entry<T>>) {
+    if let Some(k) = oldest_key(map) {
+        map.remove(&k);
+    }
+}
