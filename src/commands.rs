@@ -197,6 +197,8 @@ pub fn healthcheck(config_file: Option<&Path>, url: Option<&str>, timeout: Durat
 pub struct EmulateOptions {
     pub listen: SocketAddr,
     pub seed: u64,
+    /// How many tasks the portal holds (`None`: the default 140).
+    pub tasks: Option<usize>,
     pub tls: Option<(PathBuf, PathBuf)>,
     pub rate_limit: bool,
     pub latency: Duration,
@@ -223,7 +225,7 @@ pub fn emulate(options: EmulateOptions) -> u8 {
     runtime.block_on(async move {
         let mut signals = server::ShutdownSignals::install();
         let scheme = if tls.is_some() { "https" } else { "http" };
-        let running = match demo::start_emulator(options.listen, options.seed, tls).await {
+        let running = match demo::start_emulator(options.listen, options.seed, options.tasks, tls).await {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("b24bridge emulate: {e}");
@@ -231,12 +233,14 @@ pub fn emulate(options: EmulateOptions) -> u8 {
             }
         };
         demo::set_faults(&running, options.rate_limit, options.latency, options.fail_every);
+        let printing = demo::print_served_calls(&running);
         tracing::info!(listen = %running.local_addr(), seed = options.seed, "emulator is serving");
         println!(
             "emulated portal on {scheme}://{}  (webhooks /rest/1/hook1/ and /rest/7/hook7/, REST 3.0 under /rest/api/)",
             running.local_addr()
         );
         signals.recv().await;
+        printing.abort();
         running.shutdown().await;
         EXIT_SUCCESS
     })

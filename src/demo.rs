@@ -5,8 +5,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use b24emu::{EmulatorOptions, RateLimit, RunningEmulator};
+
 use crate::config::{Config, ConfigError, RawConfig};
-use crate::emulate::{self, EmulatorOptions, RateLimit, RunningEmulator};
 use crate::server::{self, StartupError};
 
 /// The demo's listen addresses.
@@ -44,18 +45,39 @@ const CALLS: &[(&str, &str)] = &[
     ),
 ];
 
-/// Starts the emulated portal.
+/// Starts the emulated portal (`tasks`: how many tasks it holds; the default 140).
 pub async fn start_emulator(
     listen: SocketAddr,
     seed: u64,
+    tasks: Option<usize>,
     tls: Option<Arc<rustls::ServerConfig>>,
 ) -> Result<RunningEmulator, DemoError> {
-    emulate::start(EmulatorOptions { listen, seed, tls })
+    let mut options = EmulatorOptions::new(listen, seed);
+    options.tasks = tasks;
+    options.tls = tls;
+    b24emu::start(options)
         .await
         .map_err(|source| DemoError::Bind {
             addr: listen,
             source,
         })
+}
+
+/// Prints which API served each call, one line per call, as the emulator serves them.
+pub fn print_served_calls(running: &RunningEmulator) -> tokio::task::JoinHandle<()> {
+    let emulator = running.emulator().clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            for served in emulator.take_served_log() {
+                let api = match served.version {
+                    b24emu::ApiVersion::V2 => "v2",
+                    b24emu::ApiVersion::V3 => "v3",
+                };
+                tracing::info!(target: "b24emu", api, method = %served.method, in_batch = served.in_batch, "served");
+            }
+        }
+    })
 }
 
 /// Switches on the faults `b24bridge emulate` was asked for.
@@ -70,7 +92,8 @@ pub fn set_faults(running: &RunningEmulator, rate_limit: bool, latency: Duration
 /// Starts both, prints the calls, and serves until SIGTERM/SIGINT.
 pub async fn run(options: DemoOptions) -> Result<(), DemoError> {
     let mut signals = server::ShutdownSignals::install();
-    let portal = start_emulator(options.portal, options.seed, None).await?;
+    let portal = start_emulator(options.portal, options.seed, None, None).await?;
+    let printing = print_served_calls(&portal);
     let mut raw = RawConfig::builtin()?;
     raw.listen = options.bridge.to_string();
     raw.upstream = Some(format!("http://{}", portal.local_addr()));
@@ -97,6 +120,7 @@ pub async fn run(options: DemoOptions) -> Result<(), DemoError> {
     println!("Ctrl-C stops the demo.");
     signals.recv().await;
     bridge.shutdown().await;
+    printing.abort();
     portal.shutdown().await;
     Ok(())
 }

@@ -22,9 +22,7 @@ use crate::clock;
 use crate::error::BridgeError;
 use crate::memory::{Memory, Recall};
 use crate::rules::{MethodRule, RuleSet};
-use crate::translate::answer::{
-    self, Answer, Answering, CallReply, Keys, Reading, V3Call,
-};
+use crate::translate::answer::{self, Answer, Answering, CallReply, Keys, Reading, V3Call};
 use crate::translate::{render, Plan};
 use crate::upstream::{Credentials, PortalReply, UpstreamClient};
 
@@ -119,7 +117,12 @@ impl<'a> Portal<'a> {
     }
 
     /// Starts answering a planned call, with what the bridge already knows of its query.
-    pub fn start<'r>(&mut self, rule: &'r MethodRule, plan: Plan, reading: Reading) -> (Answering<'r>, Option<Keys>)
+    pub fn start<'r>(
+        &mut self,
+        rule: &'r MethodRule,
+        plan: Plan,
+        reading: Reading,
+    ) -> (Answering<'r>, Option<Keys>)
     where
         'a: 'r,
     {
@@ -139,7 +142,12 @@ impl<'a> Portal<'a> {
     }
 
     /// Ends a call: keeps what it learned and gives its answer.
-    pub fn end(&mut self, rule: &MethodRule, keys: Option<Keys>, answering: Answering<'_>) -> Answer {
+    pub fn end(
+        &mut self,
+        rule: &MethodRule,
+        keys: Option<Keys>,
+        answering: Answering<'_>,
+    ) -> Answer {
         let (answer, learned) = answering.into_outcome();
         self.memory.learn(&self.scope, keys.as_ref(), rule, learned);
         answer
@@ -247,12 +255,11 @@ impl<'a> Portal<'a> {
                 replies.push(CallReply::NotRun);
                 continue;
             }
-            let resolved = answer::resolve_round_refs(&mut call.query, &mut |i, path| {
-                match replies.get(i) {
+            let resolved =
+                answer::resolve_round_refs(&mut call.query, &mut |i, path| match replies.get(i) {
                     Some(CallReply::Ok(result)) => answer::result_at(result, path),
                     _ => None,
-                }
-            });
+                });
             if !resolved {
                 replies.push(CallReply::NotRun);
                 continue;
@@ -265,7 +272,11 @@ impl<'a> Portal<'a> {
 
     /// Sends one REST 3.0 call. A write with a key is retried once when its answer is lost,
     /// which the key makes safe.
-    async fn post_one(&mut self, call: &V3Call, key: Option<&str>) -> Result<CallReply, BridgeError> {
+    async fn post_one(
+        &mut self,
+        call: &V3Call,
+        key: Option<&str>,
+    ) -> Result<CallReply, BridgeError> {
         let request = self
             .credentials
             .v3_call(&call.method, call.query.clone())
@@ -333,7 +344,9 @@ impl<'a> Portal<'a> {
     ) -> Result<Option<Vec<Vec<CallReply>>>, BridgeError> {
         let chunk: Vec<(usize, Group<'_>)> = groups.into_iter().enumerate().collect();
         let packed = pack(&chunk);
-        let reply = self.post(&self.credentials.v3_batch(packed.elements.clone())).await?;
+        let reply = self
+            .post(&self.credentials.v3_batch(packed.elements.clone()))
+            .await?;
         if reply.is_rate_limited() {
             let refused = CallReply::Err {
                 status: reply.status,
@@ -465,7 +478,11 @@ impl<'a> Portal<'a> {
                 })
                 .collect());
         }
-        tracing::debug!(status = reply.status, calls = packed.elements.len(), "a packed REST 3.0 batch failed; finding out what ran");
+        tracing::debug!(
+            status = reply.status,
+            calls = packed.elements.len(),
+            "a packed REST 3.0 batch failed; finding out what ran"
+        );
         self.recover(chunk, halt, depth, reply).await
     }
 
@@ -493,7 +510,10 @@ impl<'a> Portal<'a> {
                 status: failed.status,
                 body: failed.body,
             };
-            return Ok(chunk.into_iter().map(|(i, _)| (i, vec![refused.clone()])).collect());
+            return Ok(chunk
+                .into_iter()
+                .map(|(i, _)| (i, vec![refused.clone()]))
+                .collect());
         }
         if depth >= MAX_RECOVERY_DEPTH {
             return self.one_by_one(chunk, halt).await;
@@ -517,7 +537,9 @@ impl<'a> Portal<'a> {
                     let mut replies = vec![CallReply::Ok(json!({"item": {"id": id}}))];
                     if let Some(reread) = group.calls.get(1).cloned() {
                         let mut reread = reread;
-                        answer::resolve_round_refs(&mut reread.query, &mut |_, _| Some(Value::from(id)));
+                        answer::resolve_round_refs(&mut reread.query, &mut |_, _| {
+                            Some(Value::from(id))
+                        });
                         let got = self.post_one(&reread, None).await?;
                         replies.push(got);
                     }
@@ -562,7 +584,9 @@ impl<'a> Portal<'a> {
                 out.push(self.post_one(&half[0], None).await?);
                 continue;
             }
-            let reply = self.post(&self.credentials.v3_batch(packed.elements)).await?;
+            let reply = self
+                .post(&self.credentials.v3_batch(packed.elements))
+                .await?;
             match reply.body.get("result").and_then(Value::as_array) {
                 Some(results) if reply.status == 200 && results.len() == half.len() => {
                     out.extend(results.iter().map(|r| CallReply::Ok(r.clone())));
@@ -595,7 +619,10 @@ impl<'a> Portal<'a> {
 
     /// Which of the chunk's ids exist and which of its adds ran, in one read. `None` when
     /// that cannot be found out (a rule without a `list_method`, or the read failed).
-    async fn find_out(&mut self, chunk: &[(usize, Group<'_>)]) -> Result<Option<Found>, BridgeError> {
+    async fn find_out(
+        &mut self,
+        chunk: &[(usize, Group<'_>)],
+    ) -> Result<Option<Found>, BridgeError> {
         let mut ids: Vec<i64> = Vec::new();
         let mut adds: Vec<(usize, Map<String, Value>)> = Vec::new();
         let mut rule = None;
@@ -654,7 +681,10 @@ impl<'a> Portal<'a> {
         let mut found = Found::default();
         let mut results = results.iter();
         if !ids.is_empty() {
-            let rows = results.next().and_then(|r| r.get("items")).and_then(Value::as_array);
+            let rows = results
+                .next()
+                .and_then(|r| r.get("items"))
+                .and_then(Value::as_array);
             found.existing = rows
                 .into_iter()
                 .flatten()
@@ -679,8 +709,12 @@ impl<'a> Portal<'a> {
                         .is_none_or(|t| t >= started - 600)
                 })
                 .collect();
-            let fingerprints: Vec<Map<String, Value>> = adds.iter().map(|(_, f)| f.clone()).collect();
-            for (k, id) in answer::committed_adds(&fingerprints, &fresh).into_iter().enumerate() {
+            let fingerprints: Vec<Map<String, Value>> =
+                adds.iter().map(|(_, f)| f.clone()).collect();
+            for (k, id) in answer::committed_adds(&fingerprints, &fresh)
+                .into_iter()
+                .enumerate()
+            {
                 found.added.insert(adds[k].0, id);
             }
         }
@@ -696,7 +730,9 @@ impl<'a> Portal<'a> {
         query.insert("select".into(), json!(["id"]));
         query.insert("filter".into(), json!([["id", "in", ids]]));
         query.insert("pagination".into(), json!({"offset": 0, "limit": 1000}));
-        let reply = self.post(&self.credentials.v3_call(&list_method, query)).await?;
+        let reply = self
+            .post(&self.credentials.v3_call(&list_method, query))
+            .await?;
         Ok(reply
             .items()
             .iter()
@@ -730,7 +766,8 @@ fn pack(chunk: &[(usize, Group<'_>)]) -> Packed {
         for call in &group.calls {
             let mut query = call.query.clone();
             answer::resolve_round_refs(&mut query, &mut |i, path| {
-                own.get(i).map(|&e| json!({"$ref": format!("{}.{path}", alias(e))}))
+                own.get(i)
+                    .map(|&e| json!({"$ref": format!("{}.{path}", alias(e))}))
             });
             tag_refs_to_aliases(&mut query, &first_of_tag);
             let text = format!("{}|{}", call.method, Value::Object(query.clone()));
@@ -738,8 +775,12 @@ fn pack(chunk: &[(usize, Group<'_>)]) -> Packed {
                 Some(&slot) if !call.write => slot,
                 _ => {
                     let slot = elements.len();
-                    elements.push(json!({"method": call.method, "query": query, "as": alias(slot)}));
-                    if !call.write {
+                    elements
+                        .push(json!({"method": call.method, "query": query, "as": alias(slot)}));
+                    if call.write {
+                        // A read after a write is not the read before it.
+                        seen.clear();
+                    } else {
                         seen.insert(text, slot);
                     }
                     slot

@@ -110,7 +110,10 @@ pub fn explain(
             for (i, call) in calls.iter().enumerate() {
                 let mut query = call.query.clone();
                 translate::answer::resolve_round_refs(&mut query, &mut |k, path| {
-                    Some(Value::String(format!("<{path} answered by call {}>", k + 1)))
+                    Some(Value::String(format!(
+                        "<{path} answered by call {}>",
+                        k + 1
+                    )))
                 });
                 out.push_str(&format!(
                     "  {:>2}. POST /rest/api/{{user_id}}/{{code}}/{} {}\n",

@@ -60,6 +60,3 @@ pub mod commands;
 pub mod demo;
 pub mod explain;
 pub mod healthcheck;
-
-pub mod emulate;
-pub mod emulator;

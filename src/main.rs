@@ -74,6 +74,9 @@ struct EmulateArgs {
     /// Seed of the generated data.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// How many tasks the portal holds (default 140).
+    #[arg(long)]
+    tasks: Option<usize>,
     /// Serve https with this PEM certificate (needs --tls-key).
     #[arg(long, requires = "tls_key", value_name = "PEM")]
     tls_cert: Option<PathBuf>,
@@ -171,6 +174,7 @@ fn main() -> ExitCode {
         Command::Emulate(args) => commands::emulate(EmulateOptions {
             listen: args.listen,
             seed: args.seed,
+            tasks: args.tasks,
             tls: args.tls_cert.zip(args.tls_key),
             rate_limit: args.rate_limit,
             latency: Duration::from_millis(args.latency_ms),

@@ -54,8 +54,13 @@ impl Memory {
             return (Known::default(), Recall::default());
         };
         let now = Instant::now();
-        let total = fresh(&mut inner.totals, &key(scope, &keys.count), rule.total_ttl, now)
-            .copied();
+        let total = fresh(
+            &mut inner.totals,
+            &key(scope, &keys.count),
+            rule.total_ttl,
+            now,
+        )
+        .copied();
         let window_key = key(scope, &keys.window);
         let stale = inner
             .windows
@@ -75,7 +80,13 @@ impl Memory {
     }
 
     /// Keeps what a finished call learned.
-    pub fn learn(&self, scope: &str, keys: Option<&Keys>, rule: &MethodRule, learned: Vec<Learned>) {
+    pub fn learn(
+        &self,
+        scope: &str,
+        keys: Option<&Keys>,
+        rule: &MethodRule,
+        learned: Vec<Learned>,
+    ) {
         let Ok(mut inner) = self.inner.lock() else {
             return;
         };
@@ -161,9 +172,7 @@ fn fresh<'a, T>(
     ttl: Duration,
     now: Instant,
 ) -> Option<&'a T> {
-    let stale = map
-        .get(key)
-        .is_some_and(|e| now.duration_since(e.at) > ttl);
+    let stale = map.get(key).is_some_and(|e| now.duration_since(e.at) > ttl);
     if stale {
         map.remove(key);
     }

@@ -96,9 +96,13 @@ pub async fn fetch(
         fields: BTreeMap::new(),
     };
     for (entity, method) in rules.field_list_methods() {
-        let answer = client
-            .post_json(&webhook.v3_call(&method, Map::new()))
-            .await?;
+        // The attributes the rules rely on; without a select the field list leaves some out.
+        let mut query = Map::new();
+        query.insert(
+            "select".into(),
+            serde_json::json!(["name", "filterable", "sortable", "editable"]),
+        );
+        let answer = client.post_json(&webhook.v3_call(&method, query)).await?;
         if answer.status == 200 {
             schema
                 .fields

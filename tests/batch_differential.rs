@@ -3,7 +3,7 @@
 
 mod support;
 
-use b24bridge::emulator::ApiVersion;
+use b24emu::ApiVersion;
 use support::differential::{assert_same, Pair};
 
 const BATCH: &str = "/rest/1/hook1/batch";

@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::Duration;
 
-use b24bridge::emulate::{self, EmulatorOptions};
+use b24emu::EmulatorOptions;
 use support::process::command;
 
 fn run(args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
@@ -51,7 +51,11 @@ fn translate_explains_a_translated_call_and_a_fallback() {
     );
     assert!(out.contains(": 1 request(s) to the portal"), "{out}");
     let (ok, out, _) = run(
-        &["translate", "tasks.task.add", r#"{"fields":{"TITLE":"x","RESPONSIBLE_ID":1}}"#],
+        &[
+            "translate",
+            "tasks.task.add",
+            r#"{"fields":{"TITLE":"x","RESPONSIBLE_ID":1}}"#,
+        ],
         &[],
     );
     assert!(ok);
@@ -123,13 +127,9 @@ fn a_method_set_to_deny_is_refused_and_mode_v2_passes_through() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn check_portal_compares_the_rules_with_the_emulator() {
-    let portal = emulate::start(EmulatorOptions {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        seed: 42,
-        tls: None,
-    })
-    .await
-    .unwrap();
+    let portal = b24emu::start(EmulatorOptions::new("127.0.0.1:0".parse().unwrap(), 42))
+        .await
+        .unwrap();
     let upstream = format!("http://{}", portal.local_addr());
     let out = tokio::task::spawn_blocking(move || {
         run(

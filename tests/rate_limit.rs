@@ -6,7 +6,7 @@
 
 mod support;
 
-use b24bridge::emulate::RateLimit;
+use b24emu::RateLimit;
 use support::differential::{assert_same, Pair};
 use support::send;
 

@@ -94,5 +94,5 @@ async fn a_bridge_with_schema_webhook_learns_at_start_up_and_still_translates() 
     assert!(pair
         .served()
         .iter()
-        .any(|s| s.version == b24bridge::emulator::ApiVersion::V3 && s.method == "tasks.task.get"));
+        .any(|s| s.version == b24emu::ApiVersion::V3 && s.method == "tasks.task.get"));
 }

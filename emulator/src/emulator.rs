@@ -233,6 +233,11 @@ impl Emulator {
         self.lock().served.clear();
     }
 
+    /// Takes the log's entries so far, leaving it empty (for tools that print it as they go).
+    pub fn take_served_log(&self) -> Vec<ServedBy> {
+        std::mem::take(&mut self.lock().served)
+    }
+
     /// Reads the store (for tests and tools).
     pub fn with_store<R>(&self, f: impl FnOnce(&Store) -> R) -> R {
         f(&self.lock().store)

@@ -95,7 +95,13 @@ pub async fn run(ctx: &BatchContext<'_>, batch: Batch) -> Result<Option<BatchRun
     let started = SystemTime::now();
     let mut runner = Runner {
         ctx,
-        portal: Portal::new(ctx.client, ctx.credentials, ctx.rules, ctx.memory, ctx.caller),
+        portal: Portal::new(
+            ctx.client,
+            ctx.credentials,
+            ctx.rules,
+            ctx.memory,
+            ctx.caller,
+        ),
         halt: batch.halt,
         results: HashMap::new(),
         outcomes: Vec::new(),
@@ -213,7 +219,10 @@ impl Runner<'_> {
             let packable = rule.entity.list_method.is_some();
             // A write must not run before an earlier command has finished reading (a list
             // still counting would count it).
-            let earlier_still_reading = self.pending_v3.iter().any(|p| may_need_more_rounds(&p.rule, &p.plan));
+            let earlier_still_reading = self
+                .pending_v3
+                .iter()
+                .any(|p| may_need_more_rounds(&p.rule, &p.plan));
             if !packable || earlier_still_reading {
                 self.flush_v3().await?;
             }
@@ -448,7 +457,10 @@ impl Runner<'_> {
                     } else {
                         Touch::Nothing
                     },
-                    key: pending[i].plan.is_write().then(|| self.key_of(&pending[i].command)),
+                    key: pending[i]
+                        .plan
+                        .is_write()
+                        .then(|| self.key_of(&pending[i].command)),
                     tag: i,
                 })
                 .collect();
@@ -461,7 +473,9 @@ impl Runner<'_> {
                         // `$ref` names a row that is not there: the first half likely
                         // succeeds, and the second is planned again from what the bridge
                         // then knows.
-                        tracing::debug!("a REST 3.0 batch with a chain failed; trying its first half");
+                        tracing::debug!(
+                            "a REST 3.0 batch with a chain failed; trying its first half"
+                        );
                         drop(answering);
                         return self.split_chain(pending).await;
                     }
@@ -524,7 +538,12 @@ impl Runner<'_> {
     }
 
     /// Runs one write alone, with its `Idempotency-Key`.
-    async fn run_alone(&mut self, command: Command, rule: Arc<MethodRule>, plan: Plan) -> Result<(), BridgeError> {
+    async fn run_alone(
+        &mut self,
+        command: Command,
+        rule: Arc<MethodRule>,
+        plan: Plan,
+    ) -> Result<(), BridgeError> {
         let key = self.key_of(&command);
         self.portal.set_patient(self.patient());
         let before = self.portal.requests;

@@ -226,8 +226,6 @@ pub enum Emit {
     Selected,
     Always,
     Single,
-    /// Only in get and write answers with the default select (none, or `*`).
-    Default,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -250,7 +248,12 @@ pub struct Field {
     pub null_as: Option<Value>,
     /// In list rows, when it differs from `null_as`.
     pub row_null_as: Option<Value>,
-    pub v3_null: Option<String>,
+    /// A v3 value that stands for "none" (`"none"` for `mark`, `0` for a duration).
+    pub v3_null: Option<Value>,
+    /// Computed on the fly, not stored: not in a list row without `select`.
+    pub computed: bool,
+    /// Its place among the keys that follow the named fields (`late_order`), if any.
+    pub late_rank: Option<usize>,
 }
 
 impl Field {
@@ -274,8 +277,6 @@ pub struct Entity {
     /// Lists the entity's rows by id (for finding out what a failed batch changed).
     pub list_method: Option<String>,
     pub fields: Vec<Field>,
-    /// Each field's place in list rows (index into `fields` → rank).
-    pub row_rank: Vec<usize>,
     /// Upper-case v2 names that send a call to the fallback.
     pub untranslatable: Vec<String>,
 }

@@ -156,9 +156,9 @@ pub struct RawEntity {
     /// The REST 3.0 method that lists the entity's fields with their
     /// filterable/sortable/editable attributes (`tasks.task.field.list`).
     pub field_list: Option<String>,
-    /// Answer keys whose order in list rows differs from single answers: among themselves
-    /// they take this order, in the places the entity's order gives them.
-    pub row_order: Option<Vec<String>>,
+    /// Answer keys that follow the named fields in answers to an explicit `select`, in
+    /// this order (the others follow the order named).
+    pub late_order: Option<Vec<String>>,
     /// The REST 3.0 method that lists the entity's rows by id (`tasks.task.list`): with it
     /// the bridge packs writes of a v2 batch together and can find out which ran when a
     /// packed batch fails; without it, each write travels alone.
@@ -185,7 +185,7 @@ pub struct RawField {
     /// v3 `select` entries this field needs (default: the `v3` field).
     pub select: Option<Vec<String>>,
     /// When the key appears: `selected` (default), `always`, `single` (get and write
-    /// answers, not lists), `default` (get and write answers with the default select).
+    /// answers, not lists).
     pub emit: Option<String>,
     /// Also emitted when one of these other v2 names is selected (`creator` with
     /// `CREATED_BY`; `descriptionInBbcode` with `DESCRIPTION`). A field without a v2 name
@@ -203,7 +203,9 @@ pub struct RawField {
     /// v2 names accepted in `order` for this field (default: its v2 name when sortable).
     pub sort_as: Option<Vec<String>>,
     /// A v3 value that means "no value" and reads as v2 null (`mark = "none"`).
-    pub v3_null: Option<String>,
+    pub v3_null: Option<serde_json::Value>,
+    /// Computed on the fly rather than stored: left out of list rows without `select`.
+    pub computed: Option<bool>,
     /// The v2 value when v3 has null.
     pub null_as: Option<serde_json::Value>,
     /// The v2 value when v3 has null, in list rows (default: `null_as`).

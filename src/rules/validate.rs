@@ -228,24 +228,25 @@ fn validate_entity(
             }
         }
     }
-    let row_order = raw.row_order.clone().unwrap_or_default();
-    for key in &row_order {
+    let late_order = raw.late_order.clone().unwrap_or_default();
+    for key in &late_order {
         if !fields.iter().any(|f| &f.key == key) {
             errors.push(RuleError::new(
-                format!("entities.{name}.row_order"),
+                format!("entities.{name}.late_order"),
                 format!("{key:?} is not an answer key of the entity"),
                 "list `key`s of the entity's fields",
             ));
         }
     }
+    for field in &mut fields {
+        field.late_rank = late_order.iter().position(|k| k == &field.key);
+    }
     if errors.is_empty() {
-        let row_rank = row_ranks(&fields, &row_order);
         Ok(Entity {
             name: name.to_owned(),
             field_list: raw.field_list.clone(),
             list_method: raw.list_method.clone(),
             fields,
-            row_rank,
             untranslatable: raw
                 .untranslatable
                 .iter()
@@ -374,7 +375,6 @@ fn validate_field(
             ("selected", Emit::Selected),
             ("always", Emit::Always),
             ("single", Emit::Single),
-            ("default", Emit::Default),
         ],
     )?;
     let select = match (&raw.select, &raw.v3) {
@@ -414,6 +414,8 @@ fn validate_field(
         null_as: raw.null_as.clone(),
         row_null_as: raw.row_null_as.clone(),
         v3_null: raw.v3_null.clone(),
+        computed: raw.computed.unwrap_or(false),
+        late_rank: None,
     })
 }
 
@@ -565,8 +567,11 @@ fn validate_method(
             }
         }
     }
-    let total_ttl = keep(&mut errors, duration(&k("total_ttl"), raw.total_ttl.as_deref(), "30s"))
-        .unwrap_or_default();
+    let total_ttl = keep(
+        &mut errors,
+        duration(&k("total_ttl"), raw.total_ttl.as_deref(), "30s"),
+    )
+    .unwrap_or_default();
     let read_ahead_ttl = keep(
         &mut errors,
         duration(&k("read_ahead_ttl"), raw.read_ahead_ttl.as_deref(), "10s"),
@@ -741,29 +746,6 @@ fn v2_error(key: &str, raw: &RawV2Error) -> Result<V2Error, RuleError> {
     })
 }
 
-/// Each field's rank in list rows: the entity's order, except that the keys named in
-/// `row_order` take, among the places they occupy, the order given there.
-fn row_ranks(fields: &[Field], row_order: &[String]) -> Vec<usize> {
-    let listed: Vec<usize> = row_order
-        .iter()
-        .filter_map(|key| fields.iter().position(|f| &f.key == key))
-        .collect();
-    let mut sequence: Vec<usize> = (0..fields.len()).collect();
-    let places: Vec<usize> = sequence
-        .iter()
-        .copied()
-        .filter(|i| listed.contains(i))
-        .collect();
-    for (place, field) in places.iter().zip(&listed) {
-        sequence[*place] = *field;
-    }
-    let mut rank = vec![0; fields.len()];
-    for (position, field) in sequence.into_iter().enumerate() {
-        rank[field] = position;
-    }
-    rank
-}
-
 /// `+03:00`, `-05:30` or `Z` as seconds east of UTC.
 fn parse_utc_offset(text: &str) -> Option<i32> {
     if text.eq_ignore_ascii_case("z") || text == "+00:00" || text == "UTC" {
@@ -779,7 +761,11 @@ fn parse_utc_offset(text: &str) -> Option<i32> {
     ((0..=14).contains(&h) && (0..60).contains(&m)).then_some(sign * (h * 3600 + m * 60))
 }
 
-fn duration(key: &str, text: Option<&str>, default: &str) -> Result<std::time::Duration, RuleError> {
+fn duration(
+    key: &str,
+    text: Option<&str>,
+    default: &str,
+) -> Result<std::time::Duration, RuleError> {
     let text = text.unwrap_or(default);
     humantime::parse_duration(text).map_err(|e| {
         RuleError::new(

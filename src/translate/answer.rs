@@ -114,8 +114,14 @@ impl KeysetBound {
     fn within(&self, earlier: &KeysetBound) -> bool {
         self.descending == earlier.descending
             && match self.descending {
-                false => self.id > earlier.id || (self.id == earlier.id && (!self.inclusive || earlier.inclusive)),
-                true => self.id < earlier.id || (self.id == earlier.id && (!self.inclusive || earlier.inclusive)),
+                false => {
+                    self.id > earlier.id
+                        || (self.id == earlier.id && (!self.inclusive || earlier.inclusive))
+                }
+                true => {
+                    self.id < earlier.id
+                        || (self.id == earlier.id && (!self.inclusive || earlier.inclusive))
+                }
             }
     }
 }
@@ -170,23 +176,43 @@ pub fn resolve_round_refs(
             };
         }
         match v {
-            Value::Array(a) => a.iter_mut().fold(true, |ok, v| walk(v, resolve) && ok),
-            Value::Object(m) => m.values_mut().fold(true, |ok, v| walk(v, resolve) && ok),
+            Value::Array(a) => walk_all(a.iter_mut(), resolve),
+            Value::Object(m) => walk_all(m.values_mut(), resolve),
             _ => true,
         }
     }
-    query.values_mut().fold(true, |ok, v| walk(v, resolve) && ok)
+    // Every reference is resolved even after one fails, so the caller sees all it can.
+    fn walk_all<'a>(
+        values: impl Iterator<Item = &'a mut Value>,
+        resolve: &mut dyn FnMut(usize, &str) -> Option<Value>,
+    ) -> bool {
+        let mut all_found = true;
+        for v in values {
+            all_found &= walk(v, resolve);
+        }
+        all_found
+    }
+    walk_all(query.values_mut(), resolve)
 }
 
 fn round_ref_target(v: &Value) -> Option<(usize, String)> {
-    let text = v.as_object().filter(|m| m.len() == 1)?.get("$ref")?.as_str()?;
+    let text = v
+        .as_object()
+        .filter(|m| m.len() == 1)?
+        .get("$ref")?
+        .as_str()?;
     let (call, path) = text.strip_prefix('@')?.split_once('.')?;
     Some((call.parse().ok()?, path.to_owned()))
 }
 
 /// The first round of a call when nothing is known of its query yet: what `b24bridge
 /// translate` shows.
-pub fn first_round(rules: &RuleSet, rule: &MethodRule, plan: Plan, caller: Option<u64>) -> Vec<V3Call> {
+pub fn first_round(
+    rules: &RuleSet,
+    rule: &MethodRule,
+    plan: Plan,
+    caller: Option<u64>,
+) -> Vec<V3Call> {
     let reading = Reading {
         read_ahead: rule.read_ahead,
     };
@@ -323,7 +349,9 @@ impl<'a> Answering<'a> {
                 request,
                 shape,
                 start,
-            } => Job::List(Box::new(list_job(rule, request, shape, *start, known, reading))),
+            } => Job::List(Box::new(list_job(
+                rule, request, shape, *start, known, reading,
+            ))),
         };
         Answering {
             rules,
@@ -340,7 +368,9 @@ impl<'a> Answering<'a> {
     /// The names of what the bridge may know about this call's query, for lists.
     pub fn keys(rule: &MethodRule, plan: &Plan) -> Option<Keys> {
         match plan {
-            Plan::List { request, .. } if rule.paged => Some(list_keys(rule, request)),
+            Plan::List { request, start, .. } if rule.paged => {
+                Some(list_keys(rule, request, start.is_none()))
+            }
             _ => None,
         }
     }
@@ -410,7 +440,10 @@ impl<'a> Answering<'a> {
             Job::Refuse => Vec::new(),
             Job::Get(shape) => {
                 let shape = shape.clone();
-                let item = replies.first().and_then(ok_result).and_then(|r| r.get("item"));
+                let item = replies
+                    .first()
+                    .and_then(ok_result)
+                    .and_then(|r| r.get("item"));
                 self.answer_single(item, &shape);
                 Vec::new()
             }
@@ -577,7 +610,10 @@ impl<'a> Answering<'a> {
                         has_more.then_some(start + page),
                         Some(match self.rule.total {
                             Total::None => 0,
-                            _ => job.total.or(job.bound.exact()).unwrap_or(job.bound.at_least),
+                            _ => job
+                                .total
+                                .or(job.bound.exact())
+                                .unwrap_or(job.bound.at_least),
                         }),
                     ),
                 };
@@ -657,7 +693,13 @@ fn items_of(result: &Value) -> Vec<Value> {
 /// The id condition a keyset page carries, when it pages by id alone: `id > X` in
 /// ascending id order (or `<` descending). Returns the bound and the filter without it.
 fn keyset_of(rule: &MethodRule, request: &Map<String, Value>) -> Option<(KeysetBound, Vec<Value>)> {
-    let id_field = rule.entity.fields.iter().find(|f| f.key == "id")?.v3.clone()?;
+    let id_field = rule
+        .entity
+        .fields
+        .iter()
+        .find(|f| f.key == "id")?
+        .v3
+        .clone()?;
     let order = request.get("order")?.as_object()?;
     if order.len() != 1 {
         return None;
@@ -702,9 +744,11 @@ fn canonical(v: Option<&Value>) -> String {
     v.map(|v| v.to_string()).unwrap_or_default()
 }
 
-fn list_keys(rule: &MethodRule, request: &Map<String, Value>) -> Keys {
+/// `keyset`: the call pages by id (`start=-1`), so its window is that of the query without
+/// the id bound.
+fn list_keys(rule: &MethodRule, request: &Map<String, Value>, keyset: bool) -> Keys {
     let count = format!("{}|{}", rule.v3_method, canonical(request.get("filter")));
-    let base_filter = match keyset_of(rule, request) {
+    let base_filter = match keyset_of(rule, request).filter(|_| keyset) {
         Some((_, rest)) => Value::Array(rest).to_string(),
         None => canonical(request.get("filter")),
     };
@@ -727,12 +771,20 @@ fn list_job(
     reading: Reading,
 ) -> ListJob {
     let page = rule.page_size as u64;
-    let keyset = keyset_of(rule, request).map(|(b, _)| b);
+    // Keyset paging (`>ID` with `start=-1`): the page begins after the bound. With a
+    // `start`, the bound is only a filter and the page begins at `start`.
+    let keyset = keyset_of(rule, request)
+        .map(|(b, _)| b)
+        .filter(|_| start.is_none());
     let mut job = ListJob {
         request: request.clone(),
         shape: shape.clone(),
         start,
-        offset: if keyset.is_some() { 0 } else { start.unwrap_or(0) },
+        offset: if keyset.is_some() {
+            0
+        } else {
+            start.unwrap_or(0)
+        },
         keyset,
         need: if start.is_some() { page + 1 } else { page },
         cell: reading.read_ahead.min(1000),
@@ -818,7 +870,10 @@ fn row_id(row: &Value) -> Option<i64> {
 
 fn page_call(rule: &MethodRule, request: &Map<String, Value>, offset: u64, limit: u64) -> V3Call {
     let mut query = request.clone();
-    query.insert("pagination".into(), json!({"offset": offset, "limit": limit}));
+    query.insert(
+        "pagination".into(),
+        json!({"offset": offset, "limit": limit}),
+    );
     V3Call {
         method: rule.v3_method.clone(),
         query,
@@ -867,15 +922,7 @@ fn list_first_round(rule: &MethodRule, job: &mut ListJob) -> (Vec<V3Call>, Vec<S
             calls.push(page_call(rule, &job.request, 0, limit));
             sent.push(Sent::KeysetPage { limit });
             read_to = limit;
-        } else if job.cell == 0 {
-            calls.push(page_call(rule, &job.request, job.offset, job.need));
-            sent.push(Sent::PageCell {
-                offset: job.offset,
-                limit: job.need,
-            });
-            read_to = job.offset + job.need;
-        } else {
-            let first = job.offset / job.cell;
+        } else if let Some(first) = job.offset.checked_div(job.cell) {
             let last = (job.offset + job.need - 1) / job.cell;
             for c in first..=last {
                 calls.push(page_call(rule, &job.request, c * job.cell, job.cell));
@@ -885,6 +932,14 @@ fn list_first_round(rule: &MethodRule, job: &mut ListJob) -> (Vec<V3Call>, Vec<S
                 });
             }
             read_to = (last + 1) * job.cell;
+        } else {
+            // No cells: the page is read exactly as asked.
+            calls.push(page_call(rule, &job.request, job.offset, job.need));
+            sent.push(Sent::PageCell {
+                offset: job.offset,
+                limit: job.need,
+            });
+            read_to = job.offset + job.need;
         }
     }
     if job.count && job.total.is_none() {
@@ -956,7 +1011,10 @@ fn take_list_replies(job: &mut ListJob, sent: &[Sent], replies: &[CallReply]) {
 fn list_next_round(rule: &MethodRule, job: &mut ListJob, sent: &mut Vec<Sent>) -> Vec<V3Call> {
     if !job.count || job.total.is_some() || job.rounds >= MAX_ROUNDS {
         if job.count && job.total.is_none() {
-            tracing::warn!(at_least = job.bound.at_least, "counting stopped after {MAX_ROUNDS} rounds; total is a lower bound");
+            tracing::warn!(
+                at_least = job.bound.at_least,
+                "counting stopped after {MAX_ROUNDS} rounds; total is a lower bound"
+            );
         }
         return Vec::new();
     }
@@ -1024,7 +1082,10 @@ pub fn committed_adds(fingerprints: &[Map<String, Value>], fresh_rows: &[Value])
 }
 
 fn same_value(got: &Value, want: &Value) -> bool {
-    got == want || convert::id_of(got).zip(convert::id_of(want)).is_some_and(|(a, b)| a == b)
+    got == want
+        || convert::id_of(got)
+            .zip(convert::id_of(want))
+            .is_some_and(|(a, b)| a == b)
 }
 
 #[cfg(test)]

@@ -100,11 +100,7 @@ pub fn to_v2(field: &Field, item: &Map<String, Value>, caller: Option<u64>, row:
         .as_deref()
         .and_then(|path| v3_value(item, path))
         .unwrap_or(&Value::Null);
-    let is_null = value.is_null()
-        || field
-            .v3_null
-            .as_deref()
-            .is_some_and(|n| value.as_str() == Some(n));
+    let is_null = value.is_null() || field.v3_null.as_ref() == Some(value);
     if is_null {
         let null_as = if row {
             field.row_null_as.as_ref().or(field.null_as.as_ref())

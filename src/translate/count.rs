@@ -11,21 +11,12 @@
 //! request, its `total` included, and any count a few rounds more, never one per 1,000 rows.
 
 /// What is known of a row count N.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Bound {
     /// N is at least this.
     pub at_least: u64,
     /// N is at most this, when known.
     pub at_most: Option<u64>,
-}
-
-impl Default for Bound {
-    fn default() -> Self {
-        Bound {
-            at_least: 0,
-            at_most: None,
-        }
-    }
 }
 
 impl Bound {
@@ -197,7 +188,13 @@ mod tests {
     fn a_bound_learns_from_full_short_and_empty_pages() {
         let mut b = Bound::default();
         b.learn(0, 51, 51);
-        assert_eq!(b, Bound { at_least: 51, at_most: None });
+        assert_eq!(
+            b,
+            Bound {
+                at_least: 51,
+                at_most: None
+            }
+        );
         b.learn(5000, 1, 0);
         assert_eq!(b.at_most, Some(5000));
         b.learn(1000, 1000, 400);

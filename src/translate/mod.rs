@@ -14,8 +14,8 @@
 
 pub mod answer;
 mod bbcode;
-pub mod count;
 pub mod convert;
+pub mod count;
 pub mod errors;
 pub mod filter;
 pub mod order;

@@ -44,63 +44,140 @@ pub fn requested(select: Option<&Value>) -> Result<Vec<String>, Unexpressible> {
         .collect()
 }
 
-/// The answer shape and the v3 `select` for a requested v2 select.
+/// The answer shape and the v3 `select` for a requested v2 select (`names` empty: no
+/// `select` at all).
+///
+/// Which keys: the chosen names' fields, the keys they bring (`with`), and the keys a
+/// single answer or every row always carries. Without `select`, a list row carries only
+/// the fields stored in the record (not the `computed` ones, as the v2 list page says).
+/// In which order: without `select` or with `*`, the entity's (the full object's) order;
+/// with named fields, `id` first, then the record fields in the order named (a field's
+/// record siblings, such as the three system UF fields, at the place of the first one),
+/// then the entity's `late_order` keys.
 pub fn shape(
     entity: &Entity,
     names: &[String],
     render: Render,
 ) -> Result<(Shape, Vec<String>), Unexpressible> {
+    let star = names.iter().any(|n| n == "*");
+    let no_select = names.is_empty();
+    let mut named: Vec<usize> = Vec::new();
+    for name in names.iter().filter(|n| n.as_str() != "*") {
+        let hits: Vec<usize> = if name.ends_with('*') {
+            // `UF_*`: every field whose v2 name has that prefix.
+            let prefix = name.trim_end_matches('*');
+            entity
+                .fields
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.v2.as_deref().is_some_and(|v2| v2.starts_with(prefix)))
+                .map(|(i, _)| i)
+                .collect()
+        } else {
+            entity
+                .fields
+                .iter()
+                .position(|f| f.answers_to(name))
+                .into_iter()
+                .collect()
+        };
+        if hits.is_empty() {
+            return Err(Unexpressible(format!(
+                "select names {name}, which has no REST 3.0 counterpart"
+            )));
+        }
+        for i in hits {
+            if !named.contains(&i) {
+                named.push(i);
+            }
+        }
+    }
     let mut chosen: HashSet<String> = HashSet::new();
-    let wildcard = names.is_empty() || names.iter().any(|n| n == "*");
-    if wildcard {
+    if no_select || star {
         for f in entity.fields.iter().filter(|f| f.default) {
+            let stored_only = no_select && render == Render::Row;
+            if stored_only && f.computed {
+                continue;
+            }
             if let Some(v2) = &f.v2 {
                 chosen.insert(v2.clone());
             }
         }
     }
-    for name in names.iter().filter(|n| n.as_str() != "*") {
-        match entity.by_v2(name) {
-            Some(f) => {
-                if let Some(v2) = &f.v2 {
-                    chosen.insert(v2.clone());
-                }
-            }
-            None => {
-                return Err(Unexpressible(format!(
-                    "select names {name}, which has no REST 3.0 counterpart"
-                )))
-            }
+    for &i in &named {
+        if let Some(v2) = &entity.fields[i].v2 {
+            chosen.insert(v2.clone());
         }
     }
-    let mut emitted: Vec<usize> = entity
+    let stored_only = no_select && render == Render::Row;
+    let emitted: Vec<usize> = entity
         .fields
         .iter()
         .enumerate()
-        .filter(|(_, f)| is_emitted(f, &chosen, render, wildcard))
+        .filter(|(_, f)| is_emitted(f, &chosen, render) && !(stored_only && f.computed))
         .map(|(i, _)| i)
         .collect();
-    if render == Render::Row {
-        emitted.sort_by_key(|&i| entity.row_rank.get(i).copied().unwrap_or(i));
-    }
+    let fields = if no_select || star {
+        emitted
+    } else {
+        named_order(entity, &named, &emitted)
+    };
     let mut v3_select: Vec<String> = Vec::new();
-    for &i in &emitted {
+    for &i in &fields {
         for path in &entity.fields[i].select {
             if !v3_select.contains(path) {
                 v3_select.push(path.clone());
             }
         }
     }
-    Ok((
-        Shape {
-            fields: emitted,
-            render,
-        },
-        v3_select,
-    ))
+    Ok((Shape { fields, render }, v3_select))
 }
 
-fn is_emitted(field: &Field, chosen: &HashSet<String>, render: Render, wildcard: bool) -> bool {
+/// The order of an answer to named fields: `id`, the record fields as named (with their
+/// siblings), the other record fields, then the late keys in their order.
+fn named_order(entity: &Entity, named: &[usize], emitted: &[usize]) -> Vec<usize> {
+    let is_late = |i: usize| entity.fields[i].late_rank.is_some();
+    let mut out: Vec<usize> = Vec::with_capacity(emitted.len());
+    let place = |i: usize, out: &mut Vec<usize>| {
+        if emitted.contains(&i) && !out.contains(&i) {
+            out.push(i);
+        }
+    };
+    if let Some(id) = entity.fields.iter().position(|f| f.key == "id") {
+        place(id, &mut out);
+    }
+    for &i in named {
+        if is_late(i) {
+            continue;
+        }
+        let field = &entity.fields[i];
+        // Siblings: record fields this one brings, or that bring it (the system UF trio).
+        let siblings: Vec<usize> = (0..entity.fields.len())
+            .filter(|&j| {
+                j == i
+                    || (!is_late(j)
+                        && (entity.fields[j].with.iter().any(|w| field.answers_to(w))
+                            || field.with.iter().any(|w| entity.fields[j].answers_to(w))))
+            })
+            .collect();
+        for j in siblings {
+            place(j, &mut out);
+        }
+    }
+    for &i in emitted {
+        if !is_late(i) {
+            place(i, &mut out);
+        }
+    }
+    let mut late: Vec<usize> = emitted.iter().copied().filter(|&i| is_late(i)).collect();
+    late.sort_by_key(|&i| entity.fields[i].late_rank);
+    for i in late {
+        place(i, &mut out);
+    }
+    out
+}
+
+fn is_emitted(field: &Field, chosen: &HashSet<String>, render: Render) -> bool {
     let own = field.v2.as_ref().is_some_and(|v2| chosen.contains(v2));
     let brought = field.with.iter().any(|w| chosen.contains(w));
     match field.emit {
@@ -108,6 +185,5 @@ fn is_emitted(field: &Field, chosen: &HashSet<String>, render: Render, wildcard:
         // Always in single answers; in list rows only when selected.
         Emit::Single => render == Render::Single || own || brought,
         Emit::Selected => own || brought,
-        Emit::Default => render == Render::Single && wildcard,
     }
 }

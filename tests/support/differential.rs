@@ -4,9 +4,8 @@
 
 use std::net::SocketAddr;
 
-use b24bridge::emulate::{self, EmulatorOptions, RunningEmulator};
-use b24bridge::emulator::{ApiVersion, ServedBy};
 use b24bridge::server::RunningBridge;
+use b24emu::{ApiVersion, EmulatorOptions, RunningEmulator, ServedBy};
 use serde_json::Value;
 
 use super::{raw_config, send, start_bridge, Answer};
@@ -20,20 +19,21 @@ pub struct Pair {
     pub bridge: RunningBridge,
 }
 
-async fn emulator(seed: u64) -> RunningEmulator {
-    emulate::start(EmulatorOptions {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        seed,
-        tls: None,
-    })
-    .await
-    .expect("emulator starts")
+async fn emulator(seed: u64, tasks: Option<usize>) -> RunningEmulator {
+    let mut options = EmulatorOptions::new("127.0.0.1:0".parse().unwrap(), seed);
+    options.tasks = tasks;
+    b24emu::start(options).await.expect("emulator starts")
 }
 
 impl Pair {
     pub async fn start() -> Pair {
-        let direct = emulator(SEED).await;
-        let behind = emulator(SEED).await;
+        Pair::with_tasks(None).await
+    }
+
+    /// Emulators holding `tasks` tasks (`None`: the default 140).
+    pub async fn with_tasks(tasks: Option<usize>) -> Pair {
+        let direct = emulator(SEED, tasks).await;
+        let behind = emulator(SEED, tasks).await;
         let bridge = start_bridge(raw_config(&format!("http://{}", behind.local_addr()))).await;
         Pair {
             direct,
@@ -96,6 +96,15 @@ impl Pair {
         );
     }
 
+    /// Asserts the bridge answered the last call itself, with an error, asking nothing.
+    pub fn assert_answered_locally(&self, what: &str, bridged: &Answer) {
+        let log = self.served();
+        assert!(
+            log.is_empty() && bridged.status >= 400,
+            "{what}: the portal was asked ({log:?}) or the answer is no error"
+        );
+    }
+
     /// Asserts the last call went to v2 unchanged and REST 3.0 was not asked. A call v2
     /// refuses before reaching the method (unreadable body, bad credentials) leaves no
     /// entry; it must then have been answered with an error.
@@ -148,8 +157,27 @@ fn blank_block(v: &mut Value) {
 }
 
 /// Keys whose values REST 3.0 cannot supply: the bridge answers them with the neutral
-/// value its rules state (README, "Known deviations"). Their presence is still compared.
-pub const V2_ONLY_VALUES: [&str; 3] = ["workPosition", "membersCount", "formattedText"];
+/// value its rules state (README, "Known deviations", lists exactly these). Their
+/// presence and place are still compared.
+pub const V2_ONLY_VALUES: [&str; 17] = [
+    "workPosition",
+    "membersCount",
+    "notViewed",
+    "sprintId",
+    "backlogId",
+    "commentsCount",
+    "serviceCommentsCount",
+    "timeSpentInLogs",
+    "forumTopicId",
+    "forumId",
+    "subordinate",
+    "viewedDate",
+    "sorting",
+    "descriptionInBbcode",
+    "newCommentsCount",
+    "checklist",
+    "checkListTree",
+];
 
 fn blank_v2_only(v: &mut Value) {
     match v {
@@ -167,8 +195,12 @@ fn blank_v2_only(v: &mut Value) {
     }
 }
 
-/// Asserts both answers are the same v2 answer: status, JSON, key order included.
+/// Asserts both answers are the same v2 answer: status, JSON, key order included, and
+/// bytes: each is exactly what v2 writes for its data (escapes, `[]` for empty arrays), so
+/// equal data means equal bytes.
 pub fn assert_same(what: &str, direct: &Answer, bridged: &Answer) {
+    super::php_bytes::assert_as_v2_writes(&format!("{what} (direct)"), &direct.body);
+    super::php_bytes::assert_as_v2_writes(&format!("{what} (bridged)"), &bridged.body);
     assert_eq!(
         direct.status,
         bridged.status,

@@ -5,6 +5,8 @@
 
 pub mod differential;
 
+pub mod php_bytes;
+
 pub mod process;
 
 use std::convert::Infallible;
