@@ -58,6 +58,9 @@ pub struct Group<'r> {
     pub tag: usize,
 }
 
+/// How much older than the newest row an add found after a failed batch may be.
+const FRESH_ADD_SECONDS: i64 = 600;
+
 /// How deep recovery from failed batches may go before the calls are sent one by one.
 const MAX_RECOVERY_DEPTH: usize = 3;
 
@@ -343,7 +346,7 @@ impl<'a> Portal<'a> {
         groups: Vec<Group<'_>>,
     ) -> Result<Option<Vec<Vec<CallReply>>>, BridgeError> {
         let chunk: Vec<(usize, Group<'_>)> = groups.into_iter().enumerate().collect();
-        let packed = pack(&chunk);
+        let packed = pack(&chunk, Gets::AsGets);
         let reply = self
             .post(&self.credentials.v3_batch(packed.elements.clone()))
             .await?;
@@ -370,11 +373,11 @@ impl<'a> Portal<'a> {
         Ok(Some(
             packed
                 .slots
-                .into_iter()
+                .iter()
                 .map(|slots| {
                     slots
-                        .into_iter()
-                        .map(|slot| CallReply::Ok(results[slot].clone()))
+                        .iter()
+                        .map(|&slot| packed.reply(slot, results))
                         .collect()
                 })
                 .collect(),
@@ -388,23 +391,26 @@ impl<'a> Portal<'a> {
         depth: usize,
     ) -> Result<Vec<Vec<CallReply>>, BridgeError> {
         let mut out: Vec<Option<Vec<CallReply>>> = (0..groups.len()).map(|_| None).collect();
-        // Deletes only travel packed for ids that exist: then one that is gone afterwards
-        // was deleted by this batch.
-        let deletes: Vec<(usize, i64)> = groups
+        // Updates and deletes only travel packed for ids that exist, checked with one read
+        // first: one of a missing id would fail the whole REST 3.0 batch, and the others'
+        // answers with it (a delete gone afterwards was then deleted by this batch).
+        let writes_to_ids: Vec<(usize, i64)> = groups
             .iter()
             .enumerate()
             .filter_map(|(i, g)| match g.touch {
-                Touch::Delete(id) if groups.len() > 1 => Some((i, id)),
+                Touch::Delete(id) | Touch::Update(id) if groups.len() > 1 => Some((i, id)),
                 _ => None,
             })
             .collect();
-        if !deletes.is_empty() && depth == 0 {
-            let rule = groups[deletes[0].0].rule;
-            let ids: Vec<i64> = deletes.iter().map(|(_, id)| *id).collect();
-            let existing = self.existing(rule, &ids).await?;
-            for (i, id) in &deletes {
-                if !existing.contains(id) {
-                    out[*i] = Some(vec![not_found(*id)]);
+        if !writes_to_ids.is_empty() && depth == 0 {
+            let rule = groups[writes_to_ids[0].0].rule;
+            let ids: Vec<i64> = writes_to_ids.iter().map(|(_, id)| *id).collect();
+            // When the read itself fails, the batch goes as it is and recovery sorts it out.
+            if let Some(existing) = self.existing(rule, &ids).await? {
+                for (i, id) in &writes_to_ids {
+                    if !existing.contains(id) {
+                        out[*i] = Some(vec![not_found(*id)]);
+                    }
                 }
             }
         }
@@ -437,7 +443,7 @@ impl<'a> Portal<'a> {
         halt: bool,
         depth: usize,
     ) -> Result<Vec<(usize, Vec<CallReply>)>, BridgeError> {
-        let packed = pack(&chunk);
+        let packed = pack(&chunk, Gets::AsLists);
         if packed.elements.len() == 1 && chunk.len() == 1 && chunk[0].1.calls.len() == 1 {
             // One call: no batch needed.
             let mut out = Vec::new();
@@ -468,11 +474,11 @@ impl<'a> Portal<'a> {
         if let Some(results) = results {
             return Ok(chunk
                 .into_iter()
-                .zip(packed.slots)
+                .zip(&packed.slots)
                 .map(|((i, _), slots)| {
                     let replies = slots
-                        .into_iter()
-                        .map(|slot| CallReply::Ok(results[slot].clone()))
+                        .iter()
+                        .map(|&slot| packed.reply(slot, results))
                         .collect();
                     (i, replies)
                 })
@@ -523,6 +529,8 @@ impl<'a> Portal<'a> {
         };
         let mut settled: Vec<(usize, Vec<CallReply>)> = Vec::new();
         let mut again: Vec<(usize, Group<'_>)> = Vec::new();
+        // Adds that ran, by group index: only their re-reads are left to send.
+        let mut rereads: HashMap<usize, i64> = HashMap::new();
         for (i, group) in chunk {
             match &group.touch {
                 Touch::Get(id) | Touch::Update(id) if !found.existing.contains(id) => {
@@ -532,27 +540,61 @@ impl<'a> Portal<'a> {
                     settled.push((i, vec![CallReply::Ok(json!({"result": true}))]));
                 }
                 Touch::Add(_) if found.added.contains_key(&i) => {
-                    // It ran: only its re-read is left.
                     let id = found.added[&i];
-                    let mut replies = vec![CallReply::Ok(json!({"item": {"id": id}}))];
-                    if let Some(reread) = group.calls.get(1).cloned() {
-                        let mut reread = reread;
-                        answer::resolve_round_refs(&mut reread.query, &mut |_, _| {
-                            Some(Value::from(id))
-                        });
-                        let got = self.post_one(&reread, None).await?;
-                        replies.push(got);
+                    match group.calls.get(1).cloned() {
+                        Some(mut reread) => {
+                            answer::resolve_round_refs(&mut reread.query, &mut |_, _| {
+                                Some(Value::from(id))
+                            });
+                            rereads.insert(i, id);
+                            let reread_group = Group {
+                                rule: group.rule,
+                                calls: vec![reread],
+                                touch: Touch::Get(id),
+                                key: None,
+                                tag: group.tag,
+                            };
+                            again.push((i, reread_group));
+                        }
+                        None => settled.push((i, vec![added(id)])),
                     }
-                    settled.push((i, replies));
                 }
                 _ => again.push((i, group)),
             }
+        }
+        // REST 3.0 stops a batch at its first failing call, so the first write that did not
+        // run is the likeliest cause: it goes alone (with its key), and its own reply is its
+        // answer. Reads of ids do not see it; the rest go packed again.
+        let suspect = again.iter().position(|(i, g)| {
+            matches!(g.touch, Touch::Add(_) | Touch::Update(_)) && !rereads.contains_key(i)
+        });
+        if let Some(pos) = suspect {
+            let (i, group) = again.remove(pos);
+            let replies = self.send_in_turn(group.calls, group.key.as_deref()).await?;
+            if halt && fails_in_v2(&replies) {
+                // v2 stops here: what comes after does not run.
+                let (after, before): (Vec<_>, Vec<_>) =
+                    again.into_iter().partition(|(j, _)| *j > i);
+                settled.extend(
+                    after
+                        .into_iter()
+                        .map(|(j, g)| (j, vec![CallReply::NotRun; g.calls.len()])),
+                );
+                again = before;
+            }
+            settled.push((i, replies));
         }
         if !again.is_empty() {
             let indexes: Vec<usize> = again.iter().map(|(i, _)| *i).collect();
             let groups: Vec<Group<'_>> = again.into_iter().map(|(_, g)| g).collect();
             let replies = Box::pin(self.send_groups_at(groups, halt, depth + 1)).await?;
-            settled.extend(indexes.into_iter().zip(replies));
+            for (i, replies) in indexes.into_iter().zip(replies) {
+                let replies = match rereads.get(&i) {
+                    Some(&id) => std::iter::once(added(id)).chain(replies).collect(),
+                    None => replies,
+                };
+                settled.push((i, replies));
+            }
         }
         settled.sort_by_key(|(i, _)| *i);
         Ok(settled)
@@ -579,7 +621,7 @@ impl<'a> Portal<'a> {
                 tag: 0,
             };
             let chunk = vec![(0, group)];
-            let packed = pack(&chunk);
+            let packed = pack(&chunk, Gets::AsGets);
             if packed.elements.len() == 1 {
                 out.push(self.post_one(&half[0], None).await?);
                 continue;
@@ -652,7 +694,6 @@ impl<'a> Portal<'a> {
                 "pagination": {"offset": 0, "limit": 1000},
             }}));
         }
-        let started = clock::unix_seconds(SystemTime::now()) as i64;
         if !adds.is_empty() {
             let mut select: Vec<String> = vec!["id".into(), "created".into()];
             for (_, f) in &adds {
@@ -698,16 +739,22 @@ impl<'a> Portal<'a> {
                 .and_then(Value::as_array)
                 .cloned()
                 .unwrap_or_default();
-            // Rows created in the last minutes only: the clocks of the bridge and the portal
-            // may disagree by a little, not by that.
+            // Only rows created within minutes of the newest one, by the portal's own
+            // clock (the bridge's may differ): an add of this batch, if it ran, is among
+            // the newest rows, and an older look-alike is not mistaken for it.
+            let created = |r: &Value| {
+                r.get("created")
+                    .and_then(Value::as_str)
+                    .and_then(clock::parse_iso)
+            };
+            let newest = rows.iter().filter_map(created).max();
             let fresh: Vec<Value> = rows
-                .into_iter()
-                .filter(|r| {
-                    r.get("created")
-                        .and_then(Value::as_str)
-                        .and_then(clock::parse_iso)
-                        .is_none_or(|t| t >= started - 600)
+                .iter()
+                .filter(|r| match (created(r), newest) {
+                    (Some(t), Some(newest)) => t >= newest - FRESH_ADD_SECONDS,
+                    _ => true,
                 })
+                .cloned()
                 .collect();
             let fingerprints: Vec<Map<String, Value>> =
                 adds.iter().map(|(_, f)| f.clone()).collect();
@@ -722,9 +769,14 @@ impl<'a> Portal<'a> {
     }
 
     /// The ids among `ids` that exist (and the caller may see).
-    async fn existing(&mut self, rule: &MethodRule, ids: &[i64]) -> Result<Vec<i64>, BridgeError> {
+    /// `None` when the read failed.
+    async fn existing(
+        &mut self,
+        rule: &MethodRule,
+        ids: &[i64],
+    ) -> Result<Option<Vec<i64>>, BridgeError> {
         let Some(list_method) = rule.entity.list_method.clone() else {
-            return Ok(ids.to_vec());
+            return Ok(Some(ids.to_vec()));
         };
         let mut query = Map::new();
         query.insert("select".into(), json!(["id"]));
@@ -733,11 +785,16 @@ impl<'a> Portal<'a> {
         let reply = self
             .post(&self.credentials.v3_call(&list_method, query))
             .await?;
-        Ok(reply
-            .items()
-            .iter()
-            .filter_map(|r| r.get("id").and_then(Value::as_i64))
-            .collect())
+        if !reply.is_success() {
+            return Ok(None);
+        }
+        Ok(Some(
+            reply
+                .items()
+                .iter()
+                .filter_map(|r| r.get("id").and_then(Value::as_i64))
+                .collect(),
+        ))
     }
 }
 
@@ -754,15 +811,66 @@ struct Found {
 struct Packed {
     elements: Vec<Value>,
     slots: Vec<Vec<usize>>,
+    /// For each element sent as a one-row list in place of a get: the id it reads.
+    gets_as_lists: HashMap<usize, i64>,
 }
 
-fn pack(chunk: &[(usize, Group<'_>)]) -> Packed {
+impl Packed {
+    /// The reply of element `slot` among the batch's `results`, as the call itself would
+    /// have had it (a get read as a list answers its row, or "not found").
+    fn reply(&self, slot: usize, results: &[Value]) -> CallReply {
+        let result = &results[slot];
+        let Some(&id) = self.gets_as_lists.get(&slot) else {
+            return CallReply::Ok(result.clone());
+        };
+        match result
+            .get("items")
+            .and_then(Value::as_array)
+            .and_then(|rows| rows.first())
+        {
+            Some(row) => CallReply::Ok(json!({ "item": row })),
+            None => not_found(id),
+        }
+    }
+}
+
+/// How a chunk's gets travel in a batch.
+#[derive(Clone, Copy, PartialEq)]
+enum Gets {
+    /// As the get calls they are (a `$ref` may name their `item`).
+    AsGets,
+    /// As one-row lists, when the rule has a list method: a get of a missing id fails
+    /// the whole REST 3.0 batch, a list of it answers no rows, and v2 answers "not
+    /// found" and "no access" alike (`{"result":[]}`), so nothing is lost.
+    AsLists,
+}
+
+fn pack(chunk: &[(usize, Group<'_>)], gets: Gets) -> Packed {
     let mut elements: Vec<Value> = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut slots = Vec::new();
     let mut first_of_tag: HashMap<usize, usize> = HashMap::new();
+    let mut gets_as_lists = HashMap::new();
+    let packed_with_others = chunk.len() > 1;
     for (_, group) in chunk {
         let mut own: Vec<usize> = Vec::new();
+        let as_list = match (&group.touch, &group.rule.entity.list_method) {
+            (Touch::Get(id), Some(list)) if gets == Gets::AsLists && packed_with_others => {
+                group.calls.first().and_then(|c| get_as_list(list, c, *id))
+            }
+            _ => None,
+        };
+        if let Some((call, id)) = as_list {
+            let text = format!("{}|{}", call.method, Value::Object(call.query.clone()));
+            let slot = *seen.entry(text).or_insert_with(|| {
+                elements.push(json!({"method": call.method, "query": call.query, "as": alias(elements.len())}));
+                elements.len() - 1
+            });
+            gets_as_lists.insert(slot, id);
+            first_of_tag.insert(group.tag, slot);
+            slots.push(vec![slot]);
+            continue;
+        }
         for call in &group.calls {
             let mut query = call.query.clone();
             answer::resolve_round_refs(&mut query, &mut |i, path| {
@@ -793,7 +901,32 @@ fn pack(chunk: &[(usize, Group<'_>)]) -> Packed {
         }
         slots.push(own);
     }
-    Packed { elements, slots }
+    Packed {
+        elements,
+        slots,
+        gets_as_lists,
+    }
+}
+
+/// A get as a list of the one row it reads, with the same `select`: `None` when the get
+/// asks more than its id and select.
+fn get_as_list(list_method: &str, get: &V3Call, id: i64) -> Option<(V3Call, i64)> {
+    let select = get.query.get("select")?;
+    if get.query.keys().any(|k| k != "id" && k != "select") {
+        return None;
+    }
+    let mut query = Map::new();
+    query.insert("select".into(), select.clone());
+    query.insert("filter".into(), json!([["id", "=", id]]));
+    query.insert("pagination".into(), json!({"offset": 0, "limit": 1}));
+    Some((
+        V3Call {
+            method: list_method.to_owned(),
+            query,
+            write: false,
+        },
+        id,
+    ))
 }
 
 /// Rewrites `{"$ref": "#TAG.path"}` (another group's first call) to the batch alias.
@@ -854,6 +987,11 @@ fn fails_in_v2(replies: &[CallReply]) -> bool {
 fn is_not_found(body: &Value) -> bool {
     body.pointer("/error/code").and_then(Value::as_str)
         == Some("BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION")
+}
+
+/// What REST 3.0 answers for an add that created `id`.
+fn added(id: i64) -> CallReply {
+    CallReply::Ok(json!({"item": {"id": id}}))
 }
 
 /// What REST 3.0 answers for an id that does not exist, as the bridge learned it.

@@ -6,8 +6,11 @@
 //! REST 3.0 calls is packed into REST 3.0 batches (`execute::Portal::send_groups`), reads
 //! and writes with their re-reads alike, so fifty list pages, gets or adds cost about one
 //! request. A group is sent before any command that refers to one of its results, unless
-//! the reference can ride inside the REST 3.0 batch as a `$ref` (a keyset chain such as
-//! b24pysdk's `as_list_fast`). Writes of an entity without a `list_method` rule, whose
+//! the reference can ride inside the REST 3.0 batch as a `$ref` (into a get's item, which
+//! is certain to have the path). A keyset chain such as b24pysdk's `as_list_fast` thus
+//! resolves page after page here, the pages coming from the first one's read-ahead; a
+//! command that refers to a pending pass-through command joins its v2 batch. Writes of
+//! an entity without a `list_method` rule, whose
 //! effects the bridge could not check after a failed batch, run alone with their
 //! `Idempotency-Key`.
 
@@ -178,7 +181,10 @@ impl Runner<'_> {
             .iter()
             .any(|k| self.pending_v2.iter().any(|c| &c.key == k))
         {
-            self.flush_v2().await?;
+            // It takes a value from a command v2 has yet to answer: it joins that v2
+            // batch, where v2 resolves the reference itself, rather than costing a v2
+            // request of its own now and a REST 3.0 one after.
+            return self.add_v2(command).await;
         }
         if refs
             .iter()
@@ -261,10 +267,11 @@ impl Runner<'_> {
                 unmapped.set(true);
                 return None;
             };
-            let single_call = matches!(
-                pending[index].plan,
-                Plan::Get { .. } | Plan::List { start: None, .. }
-            );
+            // Only a get's item is certain to have the path: a reference into a list row
+            // (`[49][ID]` of a page that turns out shorter) would fail the whole REST 3.0
+            // batch. Those are resolved here once the list is answered, and the pages
+            // that follow usually come from its read-ahead.
+            let single_call = matches!(pending[index].plan, Plan::Get { .. });
             let Some(path) = v3_path(&pending[index].rule, &r.path).filter(|_| single_call) else {
                 unmapped.set(true);
                 return None;

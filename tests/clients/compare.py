@@ -5,16 +5,19 @@
 Exit 0 when equal after normalising what may legitimately differ, else 1 with the first
 differences. Normalised, as in tests/support/differential.rs:
 - every value inside a `time` block and inside `result_time` entries (wall-clock timings);
-- the documented v2-only values `workPosition`, `membersCount`, `formattedText`, which
-  REST 3.0 cannot supply and the bridge answers with neutral values (the keys must still
-  be there).
+- the v2-only values listed in tests/data/v2-only-values.txt, which REST 3.0 cannot
+  supply and the bridge answers with neutral values (the keys must still be there).
 Everything else, key order included, must be equal.
 """
 
 import json
+import os
 import sys
 
-V2_ONLY_VALUES = ("workPosition", "membersCount", "formattedText")
+_LIST = os.path.join(os.path.dirname(__file__), "..", "data", "v2-only-values.txt")
+with open(_LIST, encoding="utf-8") as _f:
+    V2_ONLY_VALUES = frozenset(
+        line.strip() for line in _f if line.strip() and not line.startswith("#"))
 TIME_KEYS = ("time", "result_time")
 
 

@@ -290,11 +290,12 @@ served_expectations() {
     case $1 in
     fast_bitrix24 | b24jssdk) echo "$v3 --v2 tasks.task.list=1" ;;
     # as_list_fast() sends a chain of 50 commands, each filtering on
-    # `$result[previous][tasks][49][id]`. Once the data runs out, that path does not exist
-    # (v2 makes it an empty string), no REST 3.0 filter can express `>ID ""`. The bridge
-    # sends the chain as one REST 3.0 batch with `$ref`s; when it runs past the data, it
-    # retries the first half and hands the commands past the end to v2 in one v2 batch.
-    b24pysdk) echo "$v3 --v2 tasks.task.list=1 --v2 batch=1" ;;
+    # `$result[previous][tasks][49][id]`. The bridge answers the first page with a
+    # read-ahead and the next ones from it, resolving each reference itself, until a page
+    # is short: past it the path does not exist (v2 makes it an empty string, which no
+    # REST 3.0 filter expresses), so the commands from there on, 48 of them with the
+    # seed's 148 tasks, go to v2 together in one v2 batch.
+    b24pysdk) echo "$v3 --v2 tasks.task.list=49 --v2 batch=1" ;;
     esac
 }
 

@@ -156,34 +156,22 @@ fn blank_block(v: &mut Value) {
     }
 }
 
-/// Keys whose values REST 3.0 cannot supply: the bridge answers them with the neutral
-/// value its rules state (README, "Known deviations", lists exactly these). Their
-/// presence and place are still compared.
-pub const V2_ONLY_VALUES: [&str; 17] = [
-    "workPosition",
-    "membersCount",
-    "notViewed",
-    "sprintId",
-    "backlogId",
-    "commentsCount",
-    "serviceCommentsCount",
-    "timeSpentInLogs",
-    "forumTopicId",
-    "forumId",
-    "subordinate",
-    "viewedDate",
-    "sorting",
-    "descriptionInBbcode",
-    "newCommentsCount",
-    "checklist",
-    "checkListTree",
-];
+/// Keys whose values REST 3.0 cannot supply (tests/data/v2-only-values.txt, shared with
+/// the client suite): the bridge answers them with the neutral value its rules state
+/// (README, "Known deviations", lists exactly these). Their presence and place are still
+/// compared.
+pub fn v2_only_values() -> impl Iterator<Item = &'static str> {
+    include_str!("../data/v2-only-values.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
 
 fn blank_v2_only(v: &mut Value) {
     match v {
         Value::Object(m) => {
             for (k, child) in m.iter_mut() {
-                if V2_ONLY_VALUES.contains(&k.as_str()) {
+                if v2_only_values().any(|only| only == k) {
                     *child = Value::String("<v2-only>".into());
                 } else {
                     blank_v2_only(child);
