@@ -391,14 +391,15 @@ impl<'a> Portal<'a> {
         depth: usize,
     ) -> Result<Vec<Vec<CallReply>>, BridgeError> {
         let mut out: Vec<Option<Vec<CallReply>>> = (0..groups.len()).map(|_| None).collect();
-        // Updates and deletes only travel packed for ids that exist, checked with one read
-        // first: one of a missing id would fail the whole REST 3.0 batch, and the others'
-        // answers with it (a delete gone afterwards was then deleted by this batch).
+        // Deletes only travel packed for ids that exist, checked with one read first: then
+        // one that is gone after a failed batch was deleted by it. (An update of a missing
+        // id fails the batch too, but recovery can tell what ran, and checking first would
+        // cost every clean batch of updates a request.)
         let writes_to_ids: Vec<(usize, i64)> = groups
             .iter()
             .enumerate()
             .filter_map(|(i, g)| match g.touch {
-                Touch::Delete(id) | Touch::Update(id) if groups.len() > 1 => Some((i, id)),
+                Touch::Delete(id) if groups.len() > 1 => Some((i, id)),
                 _ => None,
             })
             .collect();
@@ -956,15 +957,36 @@ fn tag_refs_to_aliases(query: &mut Map<String, Value>, first_of_tag: &HashMap<us
 }
 
 /// Takes groups off the front of `pending` while their calls fit in one batch (a group's
-/// calls never split, so its `$ref`s stay within the batch).
+/// calls never split, so its `$ref`s stay within the batch). Reads another group already
+/// sends since the last write take no room: `pack` sends them once.
 fn take_chunk<'r>(pending: &mut Vec<(usize, Group<'r>)>, size: usize) -> Vec<(usize, Group<'r>)> {
     let mut taken = 0;
+    let mut reads: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut count = 0;
     for (_, group) in pending.iter() {
-        if count > 0 && count + group.calls.len() > size {
+        let mut added = Vec::new();
+        let mut more = 0;
+        for call in &group.calls {
+            if call.write {
+                // As in `pack`: a read after a write is not the read before it.
+                more += 1;
+                reads.clear();
+                added.clear();
+                continue;
+            }
+            let text = format!("{}|{}", call.method, Value::Object(call.query.clone()));
+            // A reference to the group's own calls makes it another read in `pack`.
+            let own_reference = text.contains("\"$ref\":\"@") || text.contains("\"$ref\":\"#");
+            if own_reference || (!reads.contains(&text) && !added.contains(&text)) {
+                added.push(text);
+                more += 1;
+            }
+        }
+        if count > 0 && count + more > size {
             break;
         }
-        count += group.calls.len();
+        count += more;
+        reads.extend(added);
         taken += 1;
     }
     pending.drain(..taken.max(1)).collect()

@@ -15,7 +15,18 @@ pub struct BridgeProcess {
 
 /// A `b24bridge` command with no `B24BRIDGE_*` or `RUST_LOG` from the test's environment.
 pub fn command() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_b24bridge"));
+    // Cargo names the binary to tests; an example that shares this module finds it beside
+    // its own folder (target/<profile>/examples/ → target/<profile>/b24bridge).
+    let binary = match option_env!("CARGO_BIN_EXE_b24bridge") {
+        Some(path) => std::path::PathBuf::from(path),
+        None => std::env::current_exe()
+            .expect("the running executable")
+            .parent()
+            .and_then(|examples| examples.parent())
+            .expect("a target folder")
+            .join("b24bridge"),
+    };
+    let mut cmd = Command::new(binary);
     for (key, _) in std::env::vars() {
         if key.starts_with("B24BRIDGE_") {
             cmd.env_remove(key);
