@@ -1,5 +1,7 @@
 //! The one body type every response and upstream request uses, and small constructors.
 
+use std::future::Future as _;
+
 use bytes::Bytes;
 use http::{header, HeaderValue, Response, StatusCode};
 use http_body_util::{combinators::BoxBody, BodyExt, Full};
@@ -28,4 +30,67 @@ pub fn json_response(status: StatusCode, bytes: impl Into<Bytes>) -> Response<Bo
         HeaderValue::from_static("application/json; charset=utf-8"),
     );
     response
+}
+
+/// A streamed body that must end by `deadline`, and holds `guard` until it ends (a slot of
+/// the portal connection cap). Past the deadline it fails, so hyper cuts the answer off
+/// visibly (a short `Content-Length` body or a chunked one without its last chunk) rather
+/// than leaving the client waiting.
+pub fn with_deadline<G: Send + Sync + Unpin + 'static>(
+    body: Body,
+    deadline: tokio::time::Instant,
+    guard: G,
+) -> Body {
+    Deadline {
+        inner: body,
+        sleep: Box::pin(tokio::time::sleep_until(deadline)),
+        guard: Some(guard),
+    }
+    .boxed()
+}
+
+struct Deadline<G> {
+    inner: Body,
+    sleep: std::pin::Pin<Box<tokio::time::Sleep>>,
+    guard: Option<G>,
+}
+
+/// Why a streamed answer was cut.
+#[derive(Debug, thiserror::Error)]
+#[error("the portal's answer did not finish within client.body_timeout")]
+pub struct BodyDeadline;
+
+impl<G: Unpin> http_body::Body for Deadline<G> {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, BoxError>>> {
+        use std::task::Poll;
+        let this = self.get_mut();
+        match std::pin::Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(None) => {
+                this.guard = None;
+                Poll::Ready(None)
+            }
+            Poll::Ready(Some(frame)) => Poll::Ready(Some(frame)),
+            Poll::Pending => match this.sleep.as_mut().poll(cx) {
+                Poll::Ready(()) => {
+                    this.guard = None;
+                    Poll::Ready(Some(Err(Box::new(BodyDeadline))))
+                }
+                Poll::Pending => Poll::Pending,
+            },
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
 }

@@ -36,6 +36,16 @@ pub const ENV_PREFIX: &str = "B24BRIDGE_";
 /// A translated 50-task list holds about 0.7 MB while it is rebuilt (see bench/results);
 /// this bounds that memory to tens of MB however many clients call at once.
 pub const DEFAULT_MAX_CONCURRENT_TRANSLATIONS: usize = 64;
+/// Translated calls that may wait for a slot; more are refused at once with a 503.
+pub const DEFAULT_MAX_QUEUED_TRANSLATIONS: usize = 256;
+/// How long a pass-through answer's body may take once its head was relayed.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long a client may take to send a body the bridge reads itself.
+pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(60);
+/// Requests to the portal in flight at once (hyper-util's pool has no cap of its own).
+pub const DEFAULT_MAX_CONNECTIONS: usize = 128;
+/// The admin listener (`/metrics`, `/healthz`, `/readyz`): loopback, a port of its own.
+pub const DEFAULT_ADMIN_LISTEN: &str = "127.0.0.1:9464";
 
 /// The configuration as written by the operator, before any check.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -49,6 +59,7 @@ pub struct RawConfig {
     pub log: RawLog,
     pub shutdown: RawShutdown,
     pub schema: RawSchema,
+    pub admin: RawAdmin,
     /// Rewrite rules per v2 method; the built-in ones come first, see `crate::rules`.
     pub methods: std::collections::BTreeMap<String, RawMethod>,
     pub entities: std::collections::BTreeMap<String, RawEntity>,
@@ -98,8 +109,25 @@ pub struct RawTls {
 pub struct RawClient {
     pub connect_timeout: String,
     pub response_timeout: String,
+    pub body_timeout: String,
     pub pool_idle_timeout: String,
+    pub max_connections: u64,
     pub ca_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawAdmin {
+    /// Address of the admin listener; "" turns it off.
+    pub listen: String,
+}
+
+impl Default for RawAdmin {
+    fn default() -> Self {
+        RawAdmin {
+            listen: DEFAULT_ADMIN_LISTEN.to_owned(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -109,8 +137,10 @@ pub struct RawLimits {
     pub max_vars: u64,
     pub max_depth: u64,
     pub header_read_timeout: String,
+    pub body_read_timeout: String,
     /// Translated calls (and bridge-run batches) served at once; more wait their turn.
     pub max_concurrent_translations: u64,
+    pub max_queued_translations: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -142,6 +172,7 @@ impl Default for RawConfig {
             log: RawLog::default(),
             shutdown: RawShutdown::default(),
             schema: RawSchema::default(),
+            admin: RawAdmin::default(),
             methods: Default::default(),
             entities: Default::default(),
             enums: Default::default(),
@@ -156,7 +187,9 @@ impl Default for RawClient {
         RawClient {
             connect_timeout: duration_text(DEFAULT_CONNECT_TIMEOUT),
             response_timeout: duration_text(DEFAULT_RESPONSE_TIMEOUT),
+            body_timeout: duration_text(DEFAULT_BODY_TIMEOUT),
             pool_idle_timeout: duration_text(DEFAULT_POOL_IDLE_TIMEOUT),
+            max_connections: DEFAULT_MAX_CONNECTIONS as u64,
             ca_file: None,
         }
     }
@@ -170,7 +203,9 @@ impl Default for RawLimits {
             max_vars: d.max_vars as u64,
             max_depth: d.max_depth as u64,
             header_read_timeout: duration_text(DEFAULT_HEADER_READ_TIMEOUT),
+            body_read_timeout: duration_text(DEFAULT_BODY_READ_TIMEOUT),
             max_concurrent_translations: DEFAULT_MAX_CONCURRENT_TRANSLATIONS as u64,
+            max_queued_translations: DEFAULT_MAX_QUEUED_TRANSLATIONS as u64,
         }
     }
 }
@@ -270,11 +305,17 @@ pub struct Config {
     pub tls: Option<TlsFiles>,
     pub connect_timeout: Duration,
     pub response_timeout: Duration,
+    pub body_timeout: Duration,
     pub pool_idle_timeout: Duration,
+    pub max_connections: usize,
     pub ca_file: Option<PathBuf>,
     pub limits: DecodeLimits,
     pub header_read_timeout: Duration,
+    pub body_read_timeout: Duration,
     pub max_concurrent_translations: usize,
+    pub max_queued_translations: usize,
+    /// Where `/metrics` and the probes are served besides the main listener; `None`: off.
+    pub admin_listen: Option<SocketAddr>,
     pub log_format: LogFormat,
     pub log_level: String,
     pub drain_timeout: Duration,
@@ -482,9 +523,15 @@ impl Config {
                 "client.response_timeout",
                 &raw.client.response_timeout,
             )?,
+            body_timeout: parse_duration("client.body_timeout", &raw.client.body_timeout)?,
             pool_idle_timeout: parse_duration(
                 "client.pool_idle_timeout",
                 &raw.client.pool_idle_timeout,
+            )?,
+            max_connections: positive(
+                "client.max_connections",
+                raw.client.max_connections,
+                "use a positive count such as 128",
             )?,
             ca_file: raw.client.ca_file.clone(),
             limits: DecodeLimits {
@@ -513,6 +560,21 @@ impl Config {
                 "limits.header_read_timeout",
                 &raw.limits.header_read_timeout,
             )?,
+            body_read_timeout: parse_duration(
+                "limits.body_read_timeout",
+                &raw.limits.body_read_timeout,
+            )?,
+            max_queued_translations: usize::try_from(raw.limits.max_queued_translations)
+                .unwrap_or(usize::MAX),
+            admin_listen: match raw.admin.listen.trim() {
+                "" => None,
+                text => Some(text.parse().map_err(|_| ConfigError::Invalid {
+                    key: "admin.listen",
+                    value: text.to_owned(),
+                    problem: "not an IP address and port".to_owned(),
+                    fix: "use e.g. \"127.0.0.1:9464\", or \"\" to turn the admin listener off",
+                })?),
+            },
             log_format,
             log_level: raw.log.level.clone(),
             drain_timeout: parse_duration("shutdown.drain_timeout", &raw.shutdown.drain_timeout)?,

@@ -29,6 +29,9 @@ pub enum BridgeError {
     UpstreamConnect(String),
     #[error("the portal did not answer within client.response_timeout = {0}")]
     UpstreamTimeout(String),
+    /// More calls than the bridge lets wait ({0}): refused at once rather than queued.
+    #[error("b24bridge is busy: {0}; retry shortly")]
+    Overloaded(&'static str),
     #[error("the portal's answer could not be read: {0}")]
     UpstreamProtocol(String),
 }
@@ -46,6 +49,8 @@ impl BridgeError {
             BridgeError::Unexpressible(_) => "INVALID_ARG_VALUE",
             BridgeError::UpstreamConnect(_) => "ERROR_UPSTREAM_UNAVAILABLE",
             BridgeError::UpstreamTimeout(_) => "ERROR_UPSTREAM_TIMEOUT",
+            // The code v2 clients already back off and retry on.
+            BridgeError::Overloaded(_) => "QUERY_LIMIT_EXCEEDED",
             BridgeError::UpstreamProtocol(_) => "ERROR_UNEXPECTED_ANSWER",
         }
     }
@@ -66,6 +71,7 @@ impl BridgeError {
                 StatusCode::BAD_GATEWAY
             }
             BridgeError::UpstreamTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
+            BridgeError::Overloaded(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }

@@ -13,7 +13,7 @@
 //! setting the same values again leaves as it was.
 
 use std::collections::HashMap;
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 
 use http::StatusCode;
 use serde_json::{json, Map, Value};
@@ -74,6 +74,8 @@ pub struct Portal<'a> {
     scope: String,
     caller: Option<u64>,
     started: SystemTime,
+    /// Every request of the call is done by then (`client.response_timeout` after it began).
+    deadline: Instant,
     times: Vec<Value>,
     /// HTTP requests sent to the portal.
     pub requests: usize,
@@ -100,12 +102,18 @@ impl<'a> Portal<'a> {
             scope: scope_of(credentials),
             caller,
             started: SystemTime::now(),
+            deadline: Instant::now() + client.response_timeout(),
             times: Vec::new(),
             requests: 0,
             recalls: Vec::new(),
             patient: false,
             succeeded: 0,
         }
+    }
+
+    /// When every request of this call must be done.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
     }
 
     /// Waits out rate limits from the first request on (see
@@ -286,8 +294,16 @@ impl<'a> Portal<'a> {
             .with_idempotency_key(key.map(str::to_owned));
         let attempts = if call.write && key.is_some() { 2 } else { 1 };
         let mut last_error = None;
-        for _ in 0..attempts {
-            match self.post(&request).await {
+        for attempt in 0..attempts {
+            // A write that may be retried leaves its retry half of the time that is left:
+            // the retry happens within the call's deadline or not at all.
+            let remaining = self.deadline.saturating_duration_since(Instant::now());
+            let by = if attempt + 1 < attempts {
+                Instant::now() + remaining / 2
+            } else {
+                self.deadline
+            };
+            match self.post_by(&request, by).await {
                 Ok(reply) => return Ok(reply_of(reply)),
                 Err(
                     e @ (BridgeError::UpstreamTimeout(_)
@@ -304,13 +320,21 @@ impl<'a> Portal<'a> {
             .unwrap_or_else(|| BridgeError::UpstreamProtocol("no attempt was made".into())))
     }
 
-    /// Sends one request, counting it and keeping its `time`.
+    /// Sends one request by the call's deadline, counting it and keeping its `time`.
     async fn post(
         &mut self,
         request: &crate::upstream::PortalRequest,
     ) -> Result<PortalReply, BridgeError> {
+        self.post_by(request, self.deadline).await
+    }
+
+    async fn post_by(
+        &mut self,
+        request: &crate::upstream::PortalRequest,
+        by: Instant,
+    ) -> Result<PortalReply, BridgeError> {
         let patient = self.patient || self.succeeded > 0;
-        match self.client.post_json_patiently(request, patient).await {
+        match self.client.post_json_patiently(request, patient, by).await {
             Ok((reply, sent)) => {
                 self.requests += sent;
                 if let Some(t) = reply.time() {

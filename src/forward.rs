@@ -78,10 +78,7 @@ async fn forward_parts(
     let response = client.send(Request::from_parts(parts, body)).await?;
     let (mut parts, body) = response.into_parts();
     headers::remove_hop_by_hop(&mut parts.headers);
-    Ok(Response::from_parts(
-        parts,
-        body.map_err(Into::into).boxed(),
-    ))
+    Ok(Response::from_parts(parts, body))
 }
 
 fn declared_length<B>(request: &Request<B>) -> Option<u64> {

@@ -42,6 +42,8 @@ pub struct Bridge {
     memory: Memory,
     /// Slots for translated calls: their memory is bounded, pass-through is not affected.
     translations: tokio::sync::Semaphore,
+    /// Translated calls waiting for a slot now.
+    queued: std::sync::atomic::AtomicUsize,
 }
 
 /// What the access log records about how a request was served.
@@ -107,6 +109,43 @@ impl Bridge {
             draining: AtomicBool::new(false),
             callers: CallerCache::default(),
             memory: Memory::default(),
+            queued: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// A slot for a translated call: at once when one is free, after a wait when fewer
+    /// than `limits.max_queued_translations` wait already, else refused.
+    async fn translation_slot(&self) -> Result<tokio::sync::SemaphorePermit<'_>, BridgeError> {
+        if let Ok(permit) = self.translations.try_acquire() {
+            return Ok(permit);
+        }
+        let waiting = self.queued.fetch_add(1, Ordering::SeqCst);
+        let result = if waiting >= self.config.max_queued_translations {
+            Err(BridgeError::Overloaded(
+                "limits.max_queued_translations calls wait already",
+            ))
+        } else {
+            self.translations
+                .acquire()
+                .await
+                .map_err(|_| BridgeError::Overloaded("the bridge is stopping"))
+        };
+        self.queued.fetch_sub(1, Ordering::SeqCst);
+        result
+    }
+
+    /// Runs a translated call (or a bridge-run batch) within `client.response_timeout` as
+    /// a whole, rounds, retries and rate-limit waits included.
+    async fn within_deadline(&self, call: impl std::future::Future<Output = Outcome>) -> Outcome {
+        let limit = self.config.response_timeout;
+        match tokio::time::timeout(limit, call).await {
+            Ok(outcome) => outcome,
+            Err(_) => Outcome::plain(
+                Served::Translated,
+                Err(BridgeError::UpstreamTimeout(
+                    humantime::format_duration(limit).to_string(),
+                )),
+            ),
         }
     }
 
@@ -191,13 +230,20 @@ impl Bridge {
                 forward::forward(&self.client, request, peer, max_body).await,
             ),
             Route::V2(call) if call.method == "batch" && call.format == Format::Json => {
-                let _slot = self.translations.acquire().await;
-                self.batch(&call, request, peer).await
+                let _slot = match self.translation_slot().await {
+                    Ok(slot) => slot,
+                    Err(e) => return Outcome::plain(Served::Rejected, Err(e)),
+                };
+                self.within_deadline(self.batch(&call, request, peer)).await
             }
             Route::V2(call) => match self.config.rules.route(&call.method) {
                 Some(MethodRoute::V3(rule)) if call.format == Format::Json => {
-                    let _slot = self.translations.acquire().await;
-                    self.translated(&call, rule, request, peer).await
+                    let _slot = match self.translation_slot().await {
+                        Ok(slot) => slot,
+                        Err(e) => return Outcome::plain(Served::Rejected, Err(e)),
+                    };
+                    self.within_deadline(self.translated(&call, rule, request, peer))
+                        .await
                 }
                 Some(MethodRoute::Deny) => Outcome::plain(
                     Served::Rejected,
@@ -221,10 +267,20 @@ impl Bridge {
             return Err(Outcome::plain(Served::Rejected, Err(e)));
         }
         let (parts, incoming) = request.into_parts();
-        let bytes: Bytes = match Limited::new(incoming, limits.max_body_bytes)
-            .collect()
-            .await
-        {
+        let read = Limited::new(incoming, limits.max_body_bytes).collect();
+        let read = match tokio::time::timeout(self.config.body_read_timeout, read).await {
+            Ok(read) => read,
+            Err(_) => {
+                return Err(Outcome::plain(
+                    Served::Rejected,
+                    Err(BridgeError::ClientBody(format!(
+                        "it did not arrive within limits.body_read_timeout = {}",
+                        humantime::format_duration(self.config.body_read_timeout)
+                    ))),
+                ))
+            }
+        };
+        let bytes: Bytes = match read {
             Ok(collected) => collected.to_bytes(),
             Err(e) if e.is::<http_body_util::LengthLimitError>() => {
                 return Err(Outcome::plain(

@@ -19,8 +19,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{header, HeaderValue, Method, Request, Response};
-use http_body_util::{BodyExt, Limited};
-use hyper::body::Incoming;
+use http_body_util::BodyExt;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
@@ -47,6 +46,11 @@ pub struct UpstreamClient {
     client: Client<HttpsConnector<HttpConnector>, Body>,
     upstream: Upstream,
     response_timeout: Duration,
+    /// How long an answer's body may take once its head came.
+    body_timeout: Duration,
+    /// One permit per request in flight to the portal (`client.max_connections`).
+    connections: Arc<tokio::sync::Semaphore>,
+    max_connections: usize,
     /// Reported when a streamed request body overruns `limits.max_body_bytes`.
     body_limit: usize,
     /// The portal's UTC offset, learned from the `time` blocks of its answers.
@@ -214,6 +218,9 @@ impl UpstreamClient {
             client,
             upstream: config.upstream.clone(),
             response_timeout: config.response_timeout,
+            body_timeout: config.body_timeout,
+            connections: Arc::new(tokio::sync::Semaphore::new(config.max_connections)),
+            max_connections: config.max_connections,
             body_limit: config.limits.max_body_bytes,
             utc_offset: Arc::new(AtomicI32::new(UNKNOWN_OFFSET)),
         })
@@ -229,19 +236,58 @@ impl UpstreamClient {
         &self.upstream
     }
 
-    /// Sends a request whose URI is already absolute; errors are classified for v2.
-    pub async fn send(&self, request: Request<Body>) -> Result<Response<Incoming>, BridgeError> {
-        match tokio::time::timeout(self.response_timeout, self.client.request(request)).await {
-            Err(_) => Err(BridgeError::UpstreamTimeout(
-                humantime::format_duration(self.response_timeout).to_string(),
-            )),
-            Ok(Ok(response)) => Ok(response),
-            Ok(Err(e)) => Err(classify(&e, self.body_limit)),
-        }
+    /// Requests to the portal in flight now.
+    pub fn in_flight(&self) -> usize {
+        self.max_connections - self.connections.available_permits()
     }
 
-    /// POSTs one request of the bridge's own making and reads the JSON answer.
+    /// Sends a request whose URI is already absolute; errors are classified for v2. The
+    /// head must come within `client.response_timeout`, the body within
+    /// `client.body_timeout` after it (else the body fails and the answer is cut off).
+    /// Beyond `client.max_connections` requests in flight, refused at once.
+    pub async fn send(&self, request: Request<Body>) -> Result<Response<Body>, BridgeError> {
+        let permit = self.connections.clone().try_acquire_owned().map_err(|_| {
+            BridgeError::Overloaded("client.max_connections requests are with the portal")
+        })?;
+        let response =
+            match tokio::time::timeout(self.response_timeout, self.client.request(request)).await {
+                Err(_) => {
+                    return Err(BridgeError::UpstreamTimeout(
+                        humantime::format_duration(self.response_timeout).to_string(),
+                    ))
+                }
+                Ok(Ok(response)) => response,
+                Ok(Err(e)) => return Err(classify(&e, self.body_limit)),
+            };
+        let deadline = tokio::time::Instant::now() + self.body_timeout;
+        let (parts, incoming) = response.into_parts();
+        let incoming = incoming.map_err(boxed_error).boxed();
+        let body = body::with_deadline(incoming, deadline, permit);
+        Ok(Response::from_parts(parts, body))
+    }
+
+    /// How long one exchange with the portal may take, head and body.
+    pub fn response_timeout(&self) -> Duration {
+        self.response_timeout
+    }
+
+    /// POSTs one request of the bridge's own making and reads the JSON answer, head and
+    /// body within `client.response_timeout`.
     pub async fn post_json(&self, request: &PortalRequest) -> Result<PortalReply, BridgeError> {
+        self.post_json_by(request, Instant::now() + self.response_timeout)
+            .await
+    }
+
+    /// Like [`UpstreamClient::post_json`], done by `deadline` (and within
+    /// `client.response_timeout`).
+    pub async fn post_json_by(
+        &self,
+        request: &PortalRequest,
+        deadline: Instant,
+    ) -> Result<PortalReply, BridgeError> {
+        let limit = deadline
+            .saturating_duration_since(Instant::now())
+            .min(self.response_timeout);
         let uri = self
             .upstream
             .uri_for(&request.path)
@@ -270,13 +316,19 @@ impl UpstreamClient {
         let http_request = builder
             .body(body::full(request.body.clone()))
             .map_err(|e| BridgeError::UpstreamProtocol(e.to_string()))?;
-        let response = self.send(http_request).await?;
-        let status = response.status().as_u16();
-        let bytes = Limited::new(response.into_body(), MAX_ANSWER_BYTES)
-            .collect()
-            .await
-            .map_err(|e| BridgeError::UpstreamProtocol(format!("reading the answer failed: {e}")))?
-            .to_bytes();
+        // Head and body together within `client.response_timeout`: a portal that sends the
+        // head and then stalls does not hold the call any longer than one that sends nothing.
+        let exchange = async {
+            let response = self.send(http_request).await?;
+            let status = response.status().as_u16();
+            let bytes = read_answer(response.into_body()).await?;
+            Ok::<_, BridgeError>((status, bytes))
+        };
+        let (status, bytes) = tokio::time::timeout(limit, exchange).await.map_err(|_| {
+            BridgeError::UpstreamTimeout(
+                humantime::format_duration(self.response_timeout).to_string(),
+            )
+        })??;
         let body: Value = serde_json::from_slice(&bytes).map_err(|_| {
             BridgeError::UpstreamProtocol(format!(
                 "the portal answered HTTP {status} with a body that is not JSON"
@@ -292,22 +344,24 @@ impl UpstreamClient {
         Ok(PortalReply { status, body })
     }
 
-    /// POSTs like [`UpstreamClient::post_json`]; when `patient`, waits out rate-limit
-    /// refusals (backing off from 0.5 s to 2 s) for up to [`RATE_LIMIT_PATIENCE`]. Returns
-    /// the reply and the number of requests sent.
+    /// POSTs like [`UpstreamClient::post_json_by`]; when `patient`, waits out rate-limit
+    /// refusals (backing off from 0.5 s to 2 s) for up to [`RATE_LIMIT_PATIENCE`], never
+    /// past `deadline`. Returns the reply and the number of requests sent.
     pub async fn post_json_patiently(
         &self,
         request: &PortalRequest,
         patient: bool,
+        deadline: Instant,
     ) -> Result<(PortalReply, usize), BridgeError> {
         let started = Instant::now();
         let mut pause = Duration::from_millis(500);
         let mut sent = 0;
         loop {
             sent += 1;
-            let reply = self.post_json(request).await?;
+            let reply = self.post_json_by(request, deadline).await?;
             if !(patient && reply.is_rate_limited())
                 || started.elapsed() + pause > RATE_LIMIT_PATIENCE
+                || Instant::now() + pause >= deadline
             {
                 return Ok((reply, sent));
             }
@@ -319,6 +373,29 @@ impl UpstreamClient {
             pause = (pause * 2).min(Duration::from_secs(2));
         }
     }
+}
+
+/// Reads an answer's body whole, up to [`MAX_ANSWER_BYTES`].
+async fn read_answer(mut body: Body) -> Result<Bytes, BridgeError> {
+    let mut bytes = bytes::BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            BridgeError::UpstreamProtocol(format!("reading the answer failed: {e}"))
+        })?;
+        if let Ok(data) = frame.into_data() {
+            if bytes.len() + data.len() > MAX_ANSWER_BYTES {
+                return Err(BridgeError::UpstreamProtocol(format!(
+                    "the answer is larger than {MAX_ANSWER_BYTES} bytes"
+                )));
+            }
+            bytes.extend_from_slice(&data);
+        }
+    }
+    Ok(bytes.freeze())
+}
+
+fn boxed_error(e: hyper::Error) -> body::BoxError {
+    Box::new(e)
 }
 
 /// Turns a client error into the v2 error the caller sees. Only error kinds and OS

@@ -310,3 +310,22 @@ async fn a_failing_add_in_a_v3_batch_leaves_the_others_their_own_outcome() {
     // first and bad in the failed batch (it stops at bad), bad alone, second once.
     assert_eq!(commands_served_by_v3(&pair, "tasks.task.add"), 4);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_write_with_a_reference_the_bridge_cannot_resolve_is_v2s_to_answer() {
+    let pair = Pair::start().await;
+    // What v2 makes of `$result[nope]` (no such command) is v2's business: the command
+    // goes to v2 as it is, never to REST 3.0 with the reference as a literal title.
+    let body = r#"{"halt":0,"cmd":{
+        "read":"tasks.task.get?taskId=1&select[]=ID",
+        "add":"tasks.task.add?fields[TITLE]=$result[nope][task][title]&fields[RESPONSIBLE_ID]=1"}}"#;
+    let (_, _, v2) = same(
+        &pair,
+        "an unresolved reference in a write",
+        "application/json",
+        body,
+    )
+    .await;
+    assert_eq!(v2, 1);
+    assert_eq!(commands_served_by_v3(&pair, "tasks.task.add"), 0);
+}

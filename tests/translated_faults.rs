@@ -247,3 +247,103 @@ async fn translated_calls_beyond_the_concurrency_limit_wait_while_pass_through_f
     assert_eq!(second.await.unwrap().status, 200);
     assert_eq!(portal.received().len(), 3);
 }
+
+/// The margin past `client.response_timeout` within which a translated call answers.
+const MARGIN: Duration = Duration::from_millis(500);
+
+#[tokio::test]
+async fn a_portal_that_stalls_after_the_head_of_a_read_ends_in_a_v2_504_in_time() {
+    let portal = MockPortal::start(Behaviour::StallAfterHead).await;
+    let bridge = bridge_to(&portal, "400ms").await;
+    let started = std::time::Instant::now();
+    let answer = get_task_1(&bridge).await;
+    assert!(
+        started.elapsed() < Duration::from_millis(400) + MARGIN,
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(answer.status, 504);
+    assert_eq!(answer.json()["error"], "ERROR_UPSTREAM_TIMEOUT");
+}
+
+#[tokio::test]
+async fn a_portal_that_stalls_after_the_head_of_a_write_ends_in_a_v2_504_in_time() {
+    let portal = MockPortal::start(Behaviour::StallAfterHead).await;
+    let bridge = bridge_to(&portal, "400ms").await;
+    let started = std::time::Instant::now();
+    let answer = send(
+        bridge.local_addr(),
+        "POST",
+        "/rest/1/hook1/tasks.task.update.json",
+        &[("content-type", "application/json")],
+        r#"{"taskId":1,"fields":{"TITLE":"x"}}"#,
+    )
+    .await;
+    // The write's retry with its key is part of the same deadline, never after it.
+    assert!(
+        started.elapsed() < Duration::from_millis(400) + MARGIN,
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(answer.status, 504);
+    assert_eq!(answer.json()["error"], "ERROR_UPSTREAM_TIMEOUT");
+}
+
+#[tokio::test]
+async fn a_pass_through_answer_that_stalls_after_its_head_is_cut_off_visibly() {
+    let portal = MockPortal::start(Behaviour::StallAfterHead).await;
+    let mut raw = raw_config(&portal.url());
+    raw.client.body_timeout = "300ms".into();
+    let bridge = start_bridge(raw).await;
+    let client: hyper_util::client::legacy::Client<_, http_body_util::Full<bytes::Bytes>> =
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .build_http();
+    let started = std::time::Instant::now();
+    let response = client
+        .get(
+            format!("http://{}/rest/1/hook1/user.current", bridge.local_addr())
+                .parse()
+                .unwrap(),
+        )
+        .await
+        .expect("the head is relayed");
+    assert_eq!(response.status(), 200);
+    use http_body_util::BodyExt;
+    let body = response.into_body().collect().await;
+    assert!(body.is_err(), "a cut body must not read as complete");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn translated_calls_beyond_the_queue_are_refused_at_once_with_a_v2_503() {
+    let portal = MockPortal::start(Behaviour::Slow(Duration::from_millis(800))).await;
+    let mut raw = raw_config(&portal.url());
+    raw.limits.max_concurrent_translations = 1;
+    raw.limits.max_queued_translations = 1;
+    let bridge = std::sync::Arc::new(start_bridge(raw).await);
+    let calls: Vec<_> = (0..3)
+        .map(|_| {
+            let bridge = bridge.clone();
+            tokio::spawn(async move { get_task_1(&bridge).await })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for call in calls {
+        let answer = call.await.unwrap();
+        if answer.status == 503 {
+            assert_eq!(answer.json()["error"], "QUERY_LIMIT_EXCEEDED");
+        }
+        statuses.push(answer.status);
+    }
+    statuses.sort();
+    // One served, one waited for its slot, the third refused without waiting.
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 503).count(),
+        1,
+        "{statuses:?}"
+    );
+}

@@ -208,6 +208,12 @@ impl Runner<'_> {
         }
         let mut params = command.params.clone();
         self.substitute_known(&mut params);
+        if !referenced_keys(&params).is_empty() {
+            // A reference the bridge cannot resolve (a failed, missing or later command, a
+            // path the result lacks): v2 decides what it means, so v2 answers it.
+            tracing::debug!(method = %command.method, "batch command keeps an unresolved reference; v2 answers it");
+            return self.add_v2(command).await;
+        }
         let ctx = Context::for_rules(self.ctx.rules, self.ctx.caller);
         let plan = match translate::plan(&rule, &params, ctx) {
             Err(why) => {
@@ -362,7 +368,7 @@ impl Runner<'_> {
         let (reply, sent) = self
             .ctx
             .client
-            .post_json_patiently(&request, self.patient())
+            .post_json_patiently(&request, self.patient(), self.portal.deadline())
             .await?;
         self.v2_requests += sent;
         if !reply.is_rate_limited() {

@@ -49,6 +49,9 @@ pub enum Behaviour {
     Slow(Duration),
     /// Answers requests in turn with these (delay, status, body); the last one repeats.
     Sequence(Arc<Mutex<Vec<Step>>>),
+    /// Sends a 200 head announcing 1,000 bytes, the first bytes of a JSON answer, and
+    /// then nothing more, ever.
+    StallAfterHead,
 }
 
 /// One scripted answer: (delay, status, body).
@@ -149,6 +152,17 @@ async fn answer(behaviour: &Behaviour) -> Response<Body> {
         Behaviour::Slow(delay) => {
             tokio::time::sleep(*delay).await;
             body::json_response(StatusCode::OK, &b"{\"result\":true}"[..])
+        }
+        Behaviour::StallAfterHead => {
+            use futures_util::StreamExt;
+            let start = http_body::Frame::data(Bytes::from_static(b"{\"result\":{\"item\":"));
+            let frames = futures_util::stream::iter([Ok::<_, body::BoxError>(start)])
+                .chain(futures_util::stream::pending());
+            let mut response = Response::new(http_body_util::StreamBody::new(frames).boxed());
+            response
+                .headers_mut()
+                .insert(http::header::CONTENT_LENGTH, "1000".parse().unwrap());
+            response
         }
         Behaviour::Sequence(steps) => {
             let (delay, status, text) = {
