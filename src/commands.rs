@@ -45,6 +45,7 @@ pub fn serve(config_file: Option<&Path>) -> u8 {
         Ok(rt) => rt,
         Err(code) => return code,
     };
+    let config_file = config_file.map(Path::to_path_buf);
     runtime.block_on(async move {
         let mut signals = server::ShutdownSignals::install();
         let upstream = format!("{}://{}", config.upstream.scheme, config.upstream.authority);
@@ -58,7 +59,19 @@ pub fn serve(config_file: Option<&Path>) -> u8 {
             }
         };
         tracing::info!(listen = %running.local_addr(), tls, upstream = %upstream, "b24bridge is serving");
-        signals.recv().await;
+        let mut reloads = server::ReloadSignal::install();
+        loop {
+            tokio::select! {
+                () = signals.recv() => break,
+                () = reloads.recv() => {
+                    tracing::info!("SIGHUP: reloading the configuration");
+                    match load_config(config_file.as_deref()) {
+                        Ok((config, _)) => running.reload(config).await,
+                        Err(e) => running.refuse_reload(&e),
+                    }
+                }
+            }
+        }
         tracing::info!("shutdown signal received");
         match running.stop(signals.recv()).await {
             listener::DrainOutcome::Complete => tracing::info!("drained; exiting"),

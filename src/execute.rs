@@ -141,6 +141,12 @@ impl<'a> Portal<'a> {
         let known = match &keys {
             Some(keys) => {
                 let (known, recall) = self.memory.known(&self.scope, keys, rule);
+                if recall.total_hit {
+                    self.client.metrics().memory_hit("total");
+                }
+                if recall.window_hit {
+                    self.client.metrics().memory_hit("rows");
+                }
                 self.recalls.push(recall);
                 known
             }

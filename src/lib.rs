@@ -50,6 +50,7 @@ mod headers;
 mod identity;
 pub mod logging;
 mod memory;
+pub mod metrics;
 mod php_json;
 mod redact;
 pub mod schema;

@@ -32,13 +32,20 @@ pub enum StartupError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error("cannot listen on {addr} for /metrics: {source}. Fix: choose a free address with `admin.listen` or B24BRIDGE_ADMIN__LISTEN, or \"\" to turn it off")]
+    AdminBind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 /// A bridge that is accepting connections.
 pub struct RunningBridge {
     local_addr: SocketAddr,
+    admin_addr: Option<SocketAddr>,
     bridge: Arc<Bridge>,
     stop: oneshot::Sender<()>,
+    admin_stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<DrainOutcome>,
 }
 
@@ -48,8 +55,62 @@ impl RunningBridge {
         self.local_addr
     }
 
+    /// The admin listener's address (`/metrics`, probes), when it is on.
+    pub fn admin_addr(&self) -> Option<SocketAddr> {
+        self.admin_addr
+    }
+
     pub fn bridge(&self) -> &Arc<Bridge> {
         &self.bridge
+    }
+
+    /// Puts a new configuration in force for calls that start from now on, its rules
+    /// refined by the portal's schema when it names a schema webhook. Keys that only take
+    /// effect at start (listen, tls, upstream, client, admin, the translation slots) are
+    /// named in a warning when they changed.
+    pub async fn reload(&self, mut config: Config) {
+        let old = self.bridge.config();
+        let fixed = [
+            ("listen", old.listen != config.listen),
+            ("tls", old.tls != config.tls),
+            ("upstream", old.upstream != config.upstream),
+            (
+                "client",
+                old.connect_timeout != config.connect_timeout
+                    || old.response_timeout != config.response_timeout
+                    || old.body_timeout != config.body_timeout
+                    || old.pool_idle_timeout != config.pool_idle_timeout
+                    || old.max_connections != config.max_connections
+                    || old.ca_file != config.ca_file,
+            ),
+            ("admin.listen", old.admin_listen != config.admin_listen),
+            (
+                "limits.max_concurrent_translations",
+                old.max_concurrent_translations != config.max_concurrent_translations,
+            ),
+        ];
+        for (key, changed) in fixed {
+            if changed {
+                tracing::warn!(
+                    key,
+                    "changed in the reloaded configuration; it takes effect after a restart"
+                );
+            }
+        }
+        if let Some(hook) = config.schema_webhook.clone() {
+            let webhook = crate::upstream::Credentials::Webhook(hook);
+            let client = self.bridge.client();
+            config.rules = Arc::new(learn_schema(client, &webhook, &config.rules).await);
+        }
+        self.bridge.replace_config(Arc::new(config));
+        self.bridge.client().metrics().reload(true);
+        tracing::info!("configuration reloaded; calls from now on use it");
+    }
+
+    /// Counts and logs a reload that was refused (the old configuration keeps serving).
+    pub fn refuse_reload(&self, error: &ConfigError) {
+        self.bridge.client().metrics().reload(false);
+        tracing::error!("configuration error: {error}; the reload is refused and the running configuration keeps serving");
     }
 
     /// The whole stop sequence after a signal: readiness turns 503 while the listener keeps
@@ -78,6 +139,9 @@ impl RunningBridge {
     /// Drains at once: readiness turns 503, the listener closes, in-flight requests finish.
     pub async fn shutdown(self) -> DrainOutcome {
         self.bridge.start_draining();
+        if let Some(admin) = self.admin_stop {
+            let _ = admin.send(());
+        }
         let _ = self.stop.send(());
         self.task.await.unwrap_or(DrainOutcome::TimedOut)
     }
@@ -89,7 +153,8 @@ pub async fn start(mut config: Config) -> Result<RunningBridge, StartupError> {
         Some(files) => Some(tls::server_config(&files.cert, &files.key)?),
         None => None,
     };
-    let client = UpstreamClient::new(&config)?;
+    let metrics = Arc::new(crate::metrics::Metrics::new());
+    let client = UpstreamClient::new(&config)?.with_metrics(metrics);
     if let Some(hook) = config.schema_webhook.clone() {
         let webhook = crate::upstream::Credentials::Webhook(hook);
         config.rules = Arc::new(learn_schema(&client, &webhook, &config.rules).await);
@@ -110,7 +175,34 @@ pub async fn start(mut config: Config) -> Result<RunningBridge, StartupError> {
         header_read_timeout: config.header_read_timeout,
         drain_timeout: config.drain_timeout,
     };
+    let admin_listener = match config.admin_listen {
+        Some(addr) => Some(
+            TcpListener::bind(addr)
+                .await
+                .map_err(|source| StartupError::AdminBind { addr, source })?,
+        ),
+        None => None,
+    };
+    let admin_addr = admin_listener.as_ref().and_then(|l| l.local_addr().ok());
     let bridge = Arc::new(Bridge::new(config, client));
+    let admin_stop = admin_listener.map(|listener| {
+        let (stop, stopped) = oneshot::channel::<()>();
+        let admin_bridge = bridge.clone();
+        let options = ServeOptions {
+            tls: None,
+            header_read_timeout: admin_bridge.config().header_read_timeout,
+            drain_timeout: std::time::Duration::from_secs(1),
+        };
+        tokio::spawn(listener::serve(
+            listener,
+            options,
+            move |req, _peer| admin_bridge.clone().admin(req),
+            async move {
+                let _ = stopped.await;
+            },
+        ));
+        stop
+    });
     let (stop, stopped) = oneshot::channel::<()>();
     let handler_bridge = bridge.clone();
     let task = tokio::spawn(listener::serve(
@@ -123,8 +215,10 @@ pub async fn start(mut config: Config) -> Result<RunningBridge, StartupError> {
     ));
     Ok(RunningBridge {
         local_addr,
+        admin_addr,
         bridge,
         stop,
+        admin_stop,
         task,
     })
 }
@@ -199,5 +293,35 @@ impl ShutdownSignals {
         {
             let _ = tokio::signal::ctrl_c().await;
         }
+    }
+}
+
+/// SIGHUP: re-read the configuration. Never resolves where there is no such signal.
+pub struct ReloadSignal {
+    #[cfg(unix)]
+    hup: Option<tokio::signal::unix::Signal>,
+}
+
+impl ReloadSignal {
+    pub fn install() -> ReloadSignal {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            ReloadSignal {
+                hup: signal(SignalKind::hangup()).ok(),
+            }
+        }
+        #[cfg(not(unix))]
+        ReloadSignal {}
+    }
+
+    pub async fn recv(&mut self) {
+        #[cfg(unix)]
+        if let Some(hup) = self.hup.as_mut() {
+            if hup.recv().await.is_some() {
+                return;
+            }
+        }
+        std::future::pending::<()>().await
     }
 }

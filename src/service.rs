@@ -34,7 +34,8 @@ const READINESS_CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Shared state of a running bridge.
 pub struct Bridge {
-    config: Arc<Config>,
+    /// Swapped whole on reload; each call keeps the one it started with.
+    config: std::sync::RwLock<Arc<Config>>,
     client: UpstreamClient,
     draining: AtomicBool,
     callers: CallerCache,
@@ -104,7 +105,7 @@ impl Bridge {
     pub fn new(config: Arc<Config>, client: UpstreamClient) -> Self {
         Bridge {
             translations: tokio::sync::Semaphore::new(config.max_concurrent_translations),
-            config,
+            config: std::sync::RwLock::new(config),
             client,
             draining: AtomicBool::new(false),
             callers: CallerCache::default(),
@@ -115,12 +116,15 @@ impl Bridge {
 
     /// A slot for a translated call: at once when one is free, after a wait when fewer
     /// than `limits.max_queued_translations` wait already, else refused.
-    async fn translation_slot(&self) -> Result<tokio::sync::SemaphorePermit<'_>, BridgeError> {
+    async fn translation_slot(
+        &self,
+        config: &Config,
+    ) -> Result<tokio::sync::SemaphorePermit<'_>, BridgeError> {
         if let Ok(permit) = self.translations.try_acquire() {
             return Ok(permit);
         }
         let waiting = self.queued.fetch_add(1, Ordering::SeqCst);
-        let result = if waiting >= self.config.max_queued_translations {
+        let result = if waiting >= config.max_queued_translations {
             Err(BridgeError::Overloaded(
                 "limits.max_queued_translations calls wait already",
             ))
@@ -136,8 +140,12 @@ impl Bridge {
 
     /// Runs a translated call (or a bridge-run batch) within `client.response_timeout` as
     /// a whole, rounds, retries and rate-limit waits included.
-    async fn within_deadline(&self, call: impl std::future::Future<Output = Outcome>) -> Outcome {
-        let limit = self.config.response_timeout;
+    async fn within_deadline(
+        &self,
+        config: &Config,
+        call: impl std::future::Future<Output = Outcome>,
+    ) -> Outcome {
+        let limit = config.response_timeout;
         match tokio::time::timeout(limit, call).await {
             Ok(outcome) => outcome,
             Err(_) => Outcome::plain(
@@ -149,8 +157,23 @@ impl Bridge {
         }
     }
 
-    pub fn config(&self) -> &Config {
-        &self.config
+    /// The configuration in force now.
+    pub fn config(&self) -> Arc<Config> {
+        self.config
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The one portal client.
+    pub fn client(&self) -> &UpstreamClient {
+        &self.client
+    }
+
+    /// Puts `config` in force for the calls that start from now on. What is fixed at start
+    /// (the listener, TLS, the portal client, the translation slots) stays as it was.
+    pub fn replace_config(&self, config: Arc<Config>) {
+        *self.config.write().unwrap_or_else(|e| e.into_inner()) = config;
     }
 
     /// From now on `/readyz` answers 503 so load balancers stop sending traffic.
@@ -181,13 +204,23 @@ impl Bridge {
             Route::V2(call) => call.method.clone(),
             _ => String::new(),
         };
-        let outcome = self.dispatch(route, request, peer).await;
+        let config = self.config();
+        let metrics = self.client.metrics();
+        let _in_flight = metrics.in_flight();
+        let portal_time = std::cell::Cell::new(std::time::Duration::ZERO);
+        let (outcome, portal_time) = crate::metrics::PORTAL_TIME
+            .scope(portal_time, async {
+                let outcome = self.dispatch(&config, route, request, peer).await;
+                let portal_time = crate::metrics::PORTAL_TIME.with(|t| t.get());
+                (outcome, portal_time)
+            })
+            .await;
         let served = outcome.served;
         let response = match outcome.result {
             Ok(response) => response,
             Err(error) => {
                 tracing::debug!(error = %error, "request failed");
-                answers::error_response(&error, self.config.rules.json)
+                answers::error_response(&error, config.rules.json)
             }
         };
         tracing::info!(
@@ -202,16 +235,23 @@ impl Bridge {
             latency_us = started.elapsed().as_micros() as u64,
             "request"
         );
+        let status = response.status().as_u16();
+        metrics.call(&v2_method, served.as_str(), status);
+        if let (Served::FellBack, Some(reason)) = (served, outcome.reason.as_deref()) {
+            metrics.fallback(&v2_method, reason);
+        }
+        metrics.added_latency(started.elapsed().saturating_sub(portal_time));
         response
     }
 
     async fn dispatch(
         &self,
+        config: &Config,
         route: Route,
         request: Request<Incoming>,
         peer: SocketAddr,
     ) -> Outcome {
-        let max_body = self.config.limits.max_body_bytes;
+        let max_body = config.limits.max_body_bytes;
         match route {
             Route::Health if request.method() == Method::GET => {
                 Outcome::plain(Served::Local, Ok(answers::status(StatusCode::OK, "ok")))
@@ -230,20 +270,24 @@ impl Bridge {
                 forward::forward(&self.client, request, peer, max_body).await,
             ),
             Route::V2(call) if call.method == "batch" && call.format == Format::Json => {
-                let _slot = match self.translation_slot().await {
+                let _slot = match self.translation_slot(config).await {
                     Ok(slot) => slot,
                     Err(e) => return Outcome::plain(Served::Rejected, Err(e)),
                 };
-                self.within_deadline(self.batch(&call, request, peer)).await
+                self.within_deadline(config, self.batch(config, &call, request, peer))
+                    .await
             }
-            Route::V2(call) => match self.config.rules.route(&call.method) {
+            Route::V2(call) => match config.rules.route(&call.method) {
                 Some(MethodRoute::V3(rule)) if call.format == Format::Json => {
-                    let _slot = match self.translation_slot().await {
+                    let _slot = match self.translation_slot(config).await {
                         Ok(slot) => slot,
                         Err(e) => return Outcome::plain(Served::Rejected, Err(e)),
                     };
-                    self.within_deadline(self.translated(&call, rule, request, peer))
-                        .await
+                    self.within_deadline(
+                        config,
+                        self.translated(config, &call, rule, request, peer),
+                    )
+                    .await
                 }
                 Some(MethodRoute::Deny) => Outcome::plain(
                     Served::Rejected,
@@ -261,21 +305,25 @@ impl Bridge {
     /// Reads and decodes the body of a call the bridge serves itself. `Err` carries the
     /// finished outcome of a body the bridge refuses (over a limit, unreadable); a body
     /// only v2 can make sense of is `Ok` with the reason in `decoded`.
-    async fn read_call(&self, request: Request<Incoming>) -> Result<ReadCall, Outcome> {
-        let limits = self.config.limits;
+    async fn read_call(
+        &self,
+        config: &Config,
+        request: Request<Incoming>,
+    ) -> Result<ReadCall, Outcome> {
+        let limits = config.limits;
         if let Err(e) = forward::check_declared_length(&request, limits.max_body_bytes) {
             return Err(Outcome::plain(Served::Rejected, Err(e)));
         }
         let (parts, incoming) = request.into_parts();
         let read = Limited::new(incoming, limits.max_body_bytes).collect();
-        let read = match tokio::time::timeout(self.config.body_read_timeout, read).await {
+        let read = match tokio::time::timeout(config.body_read_timeout, read).await {
             Ok(read) => read,
             Err(_) => {
                 return Err(Outcome::plain(
                     Served::Rejected,
                     Err(BridgeError::ClientBody(format!(
                         "it did not arrive within limits.body_read_timeout = {}",
-                        humantime::format_duration(self.config.body_read_timeout)
+                        humantime::format_duration(config.body_read_timeout)
                     ))),
                 ))
             }
@@ -331,12 +379,18 @@ impl Bridge {
     }
 
     /// A v2 `batch`: run by the bridge when it holds a translated command, else passed on.
-    async fn batch(&self, call: &V2Call, request: Request<Incoming>, peer: SocketAddr) -> Outcome {
+    async fn batch(
+        &self,
+        config: &Config,
+        call: &V2Call,
+        request: Request<Incoming>,
+        peer: SocketAddr,
+    ) -> Outcome {
         let ReadCall {
             parts,
             bytes,
             decoded,
-        } = match self.read_call(request).await {
+        } = match self.read_call(config, request).await {
             Ok(read) => read,
             Err(outcome) => return outcome,
         };
@@ -352,7 +406,7 @@ impl Bridge {
             Ok(d) => d,
             Err(reason) => return pass(reason).await,
         };
-        let Some(parsed) = crate::batch::parse(&decoded.params, &self.config.limits) else {
+        let Some(parsed) = crate::batch::parse(&decoded.params, &config.limits) else {
             return pass(
                 "a batch the bridge leaves to v2 (no commands, over 50, nested batch)".into(),
             )
@@ -364,7 +418,7 @@ impl Bridge {
         let caller = self.caller(&credentials, true).await;
         let ctx = crate::batch::run::BatchContext {
             client: &self.client,
-            rules: &self.config.rules,
+            rules: &config.rules,
             credentials: &credentials,
             memory: &self.memory,
             caller,
@@ -377,7 +431,7 @@ impl Bridge {
                 result: Ok(answers::json(
                     run.answer.status,
                     &run.answer.body,
-                    self.config.rules.json,
+                    config.rules.json,
                 )),
                 reason: None,
                 upstream_requests: run.upstream_requests,
@@ -389,6 +443,7 @@ impl Bridge {
     /// A call to a method with a v3 rule: decode, plan, run; or fall back to v2.
     async fn translated(
         &self,
+        config: &Config,
         call: &V2Call,
         rule: &MethodRule,
         request: Request<Incoming>,
@@ -398,7 +453,7 @@ impl Bridge {
             parts,
             bytes,
             decoded,
-        } = match self.read_call(request).await {
+        } = match self.read_call(config, request).await {
             Ok(read) => read,
             Err(outcome) => return outcome,
         };
@@ -419,7 +474,7 @@ impl Bridge {
         let caller = self
             .caller(&credentials, translate::needs_caller(rule))
             .await;
-        let ctx = Context::for_rules(&self.config.rules, caller);
+        let ctx = Context::for_rules(&config.rules, caller);
         let plan = match translate::plan(rule, &decoded.params, ctx) {
             Ok(plan) => plan,
             Err(why) => return self.fall_back(rule, parts, bytes, peer, why.0).await,
@@ -430,14 +485,14 @@ impl Bridge {
         let mut portal = Portal::new(
             &self.client,
             &credentials,
-            &self.config.rules,
+            &config.rules,
             &self.memory,
             caller,
         );
         let result = portal
             .answer_call(rule, plan, key)
             .await
-            .map(|answer| answers::json(answer.status, &answer.body, self.config.rules.json));
+            .map(|answer| answers::json(answer.status, &answer.body, config.rules.json));
         Outcome {
             served: Served::Translated,
             result,
@@ -466,6 +521,28 @@ impl Bridge {
             result,
             reason: Some(reason),
             upstream_requests,
+        }
+    }
+
+    /// The admin listener: `/metrics` (Prometheus text), `/healthz`, `/readyz`.
+    pub async fn admin(self: Arc<Self>, request: Request<Incoming>) -> Response<Body> {
+        if request.method() != Method::GET {
+            return answers::status(StatusCode::METHOD_NOT_ALLOWED, "GET only");
+        }
+        match request.uri().path() {
+            "/metrics" => {
+                let mut response = Response::new(crate::body::full(self.client.metrics().render()));
+                response.headers_mut().insert(
+                    http::header::CONTENT_TYPE,
+                    http::HeaderValue::from_static(
+                        "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                    ),
+                );
+                response
+            }
+            "/healthz" => answers::status(StatusCode::OK, "ok"),
+            "/readyz" => self.readiness().await,
+            _ => answers::status(StatusCode::NOT_FOUND, "/metrics, /healthz or /readyz"),
         }
     }
 

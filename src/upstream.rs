@@ -29,6 +29,7 @@ use serde_json::{Map, Value};
 use crate::body::{self, Body};
 use crate::config::{Config, Upstream};
 use crate::error::BridgeError;
+use crate::metrics::Metrics;
 use crate::route::Webhook;
 use crate::tls::{self, TlsSetupError};
 
@@ -55,6 +56,7 @@ pub struct UpstreamClient {
     body_limit: usize,
     /// The portal's UTC offset, learned from the `time` blocks of its answers.
     utc_offset: Arc<AtomicI32>,
+    metrics: Arc<Metrics>,
 }
 
 /// Stands for "no offset learned yet" (no real offset is this far from UTC).
@@ -223,7 +225,18 @@ impl UpstreamClient {
             max_connections: config.max_connections,
             body_limit: config.limits.max_body_bytes,
             utc_offset: Arc::new(AtomicI32::new(UNKNOWN_OFFSET)),
+            metrics: Arc::new(Metrics::new()),
         })
+    }
+
+    /// Counts into `metrics` from now on.
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> UpstreamClient {
+        self.metrics = metrics;
+        self
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     /// The portal's UTC offset in seconds, as its last timed answer showed it.
@@ -246,6 +259,26 @@ impl UpstreamClient {
     /// `client.body_timeout` after it (else the body fails and the answer is cut off).
     /// Beyond `client.max_connections` requests in flight, refused at once.
     pub async fn send(&self, request: Request<Body>) -> Result<Response<Body>, BridgeError> {
+        let path = request.uri().path().to_owned();
+        let sent = Instant::now();
+        let result = self.send_counted(request).await;
+        let outcome = match &result {
+            Ok(response) => match response.status().as_u16() {
+                200..=299 => "2xx",
+                300..=399 => "3xx",
+                400..=499 => "4xx",
+                _ => "5xx",
+            },
+            Err(BridgeError::UpstreamTimeout(_)) => "timeout",
+            Err(BridgeError::UpstreamConnect(_)) => "unreachable",
+            Err(BridgeError::Overloaded(_)) => "refused_by_bridge",
+            Err(_) => "error",
+        };
+        self.metrics.portal_request(&path, outcome, sent.elapsed());
+        result
+    }
+
+    async fn send_counted(&self, request: Request<Body>) -> Result<Response<Body>, BridgeError> {
         let permit = self.connections.clone().try_acquire_owned().map_err(|_| {
             BridgeError::Overloaded("client.max_connections requests are with the portal")
         })?;
@@ -369,6 +402,7 @@ impl UpstreamClient {
                 path = %crate::redact::redact_path(&request.path),
                 "rate-limited on a request of the bridge's own; waiting"
             );
+            self.metrics.rate_limit_wait(pause);
             tokio::time::sleep(pause).await;
             pause = (pause * 2).min(Duration::from_secs(2));
         }

@@ -221,6 +221,7 @@ start_emulator() {
 start_bridge() {
     local name=$1 upstream=$2
     (cd "$TMP" && exec env "${CLEAN_ENV[@]}" B24BRIDGE_LISTEN=127.0.0.1:0 \
+        B24BRIDGE_ADMIN__LISTEN=127.0.0.1:0 \
         B24BRIDGE_UPSTREAM="http://$upstream" \
         B24BRIDGE_TLS__CERT="$CERT" \
         B24BRIDGE_TLS__KEY="$KEY" \

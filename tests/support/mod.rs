@@ -183,11 +183,14 @@ async fn answer(behaviour: &Behaviour) -> Response<Body> {
 
 /// A configuration for a bridge on a free loopback port in front of `upstream`.
 pub fn raw_config(upstream: &str) -> RawConfig {
-    RawConfig {
+    let mut raw = RawConfig {
         listen: "127.0.0.1:0".into(),
         upstream: Some(upstream.into()),
         ..RawConfig::builtin().expect("built-in rules parse")
-    }
+    };
+    // A free port for /metrics too: tests run side by side.
+    raw.admin.listen = "127.0.0.1:0".into();
+    raw
 }
 
 pub async fn start_bridge(raw: RawConfig) -> RunningBridge {

@@ -32,7 +32,9 @@ pub fn command() -> Command {
             cmd.env_remove(key);
         }
     }
-    cmd.env_remove("RUST_LOG").current_dir(std::env::temp_dir());
+    cmd.env_remove("RUST_LOG")
+        .env("B24BRIDGE_ADMIN__LISTEN", "127.0.0.1:0")
+        .current_dir(std::env::temp_dir());
     cmd
 }
 
@@ -40,8 +42,14 @@ impl BridgeProcess {
     /// Runs `b24bridge serve` on 127.0.0.1:0 with JSON logs, plus `env`, and waits until it
     /// has printed the address it listens on.
     pub fn spawn(env: &[(&str, &str)]) -> BridgeProcess {
+        BridgeProcess::spawn_with(&[], env)
+    }
+
+    /// Like [`BridgeProcess::spawn`], with arguments after `serve`.
+    pub fn spawn_with(args: &[&str], env: &[(&str, &str)]) -> BridgeProcess {
         let mut cmd = command();
         cmd.arg("serve")
+            .args(args)
             .env("B24BRIDGE_LISTEN", "127.0.0.1:0")
             .env("B24BRIDGE_LOG__FORMAT", "json")
             .envs(env.iter().copied())

@@ -1,0 +1,336 @@
+//! What the bridge did, for Prometheus (`/metrics` on the admin listener), with
+//! `prometheus-client`.
+//!
+//! Labels only ever carry names the bridge knows the shape of: v2/v3 method names (checked
+//! to be method-like and capped in number, so a client cannot grow the series without
+//! bound), routes, outcomes and fallback reasons (also capped). Never a path, a query, a
+//! webhook code or a token: the method of a portal request is the last segment of its
+//! path, which for webhook paths comes after the code.
+
+use std::cell::Cell;
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+/// Distinct method names (and fallback reasons) kept as labels; later ones count as "other".
+const MAX_NAMES: usize = 256;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CallLabels {
+    pub method: String,
+    pub route: String,
+    pub status: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct FallbackLabels {
+    pub method: String,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PortalLabels {
+    pub api: String,
+    pub method: String,
+    pub outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct KindLabels {
+    pub kind: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabels {
+    pub outcome: String,
+}
+
+/// Every series the bridge keeps.
+pub struct Metrics {
+    registry: Registry,
+    calls: Family<CallLabels, Counter>,
+    fallbacks: Family<FallbackLabels, Counter>,
+    portal_requests: Family<PortalLabels, Counter>,
+    portal_seconds: Histogram,
+    added_seconds: Histogram,
+    rate_limit_waits: Counter,
+    rate_limit_wait_seconds: Counter<f64>,
+    memory_hits: Family<KindLabels, Counter>,
+    in_flight: Gauge,
+    reloads: Family<OutcomeLabels, Counter>,
+    names: Mutex<HashSet<String>>,
+}
+
+fn latency_buckets() -> impl Iterator<Item = f64> {
+    // 100 µs to about 52 s.
+    prometheus_client::metrics::histogram::exponential_buckets(0.0001, 2.0, 20)
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("b24bridge");
+        let calls = Family::<CallLabels, Counter>::default();
+        registry.register(
+            "calls",
+            "Calls answered, by v2 method, route (v3, v2, fallback, deny, local, v3-direct, rejected) and HTTP status",
+            calls.clone(),
+        );
+        let fallbacks = Family::<FallbackLabels, Counter>::default();
+        registry.register(
+            "fallbacks",
+            "Calls of methods with a v3 rule sent to v2, by method and reason",
+            fallbacks.clone(),
+        );
+        let portal_requests = Family::<PortalLabels, Counter>::default();
+        registry.register(
+            "portal_requests",
+            "HTTP requests sent to the portal, by API (v2, v3), method and outcome",
+            portal_requests.clone(),
+        );
+        let portal_seconds = Histogram::new(latency_buckets());
+        registry.register(
+            "portal_latency_seconds",
+            "Time from sending a request to the portal to its answer's head",
+            portal_seconds.clone(),
+        );
+        let added_seconds = Histogram::new(latency_buckets());
+        registry.register(
+            "added_latency_seconds",
+            "Time a call spent in the bridge, the portal's time taken out",
+            added_seconds.clone(),
+        );
+        let rate_limit_waits = Counter::default();
+        registry.register(
+            "rate_limit_waits",
+            "Times the bridge waited out the portal's rate limit on a request of its own",
+            rate_limit_waits.clone(),
+        );
+        let rate_limit_wait_seconds = Counter::<f64>::default();
+        registry.register(
+            "rate_limit_wait_seconds",
+            "Time spent waiting out the portal's rate limit",
+            rate_limit_wait_seconds.clone(),
+        );
+        let memory_hits = Family::<KindLabels, Counter>::default();
+        registry.register(
+            "memory_hits",
+            "Answers taken from memory: a remembered total (total) or rows read ahead (rows)",
+            memory_hits.clone(),
+        );
+        let in_flight = Gauge::default();
+        registry.register(
+            "in_flight_calls",
+            "Calls being served now",
+            in_flight.clone(),
+        );
+        let reloads = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "config_reloads",
+            "Configuration reloads (SIGHUP), by outcome (applied, refused)",
+            reloads.clone(),
+        );
+        Metrics {
+            registry,
+            calls,
+            fallbacks,
+            portal_requests,
+            portal_seconds,
+            added_seconds,
+            rate_limit_waits,
+            rate_limit_wait_seconds,
+            memory_hits,
+            in_flight,
+            reloads,
+            names: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// The Prometheus text exposition of every series.
+    pub fn render(&self) -> String {
+        let mut text = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
+        text
+    }
+
+    /// `name` as a label: itself when it looks like a method or reason and the cap allows,
+    /// else "other".
+    fn label(&self, name: &str) -> String {
+        let plain = !name.is_empty()
+            && name.len() <= 120
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || " ._-:,()=<>!%@*".contains(c));
+        if !plain {
+            return "other".to_owned();
+        }
+        let mut names = self.names.lock().unwrap_or_else(|e| e.into_inner());
+        if names.contains(name) || names.len() < MAX_NAMES {
+            names.insert(name.to_owned());
+            name.to_owned()
+        } else {
+            "other".to_owned()
+        }
+    }
+
+    pub fn call(&self, method: &str, route: &str, status: u16) {
+        let method = if method.is_empty() {
+            "-".to_owned()
+        } else {
+            self.label(method)
+        };
+        self.calls
+            .get_or_create(&CallLabels {
+                method,
+                route: route.to_owned(),
+                status: status.to_string(),
+            })
+            .inc();
+    }
+
+    pub fn fallback(&self, method: &str, reason: &str) {
+        self.fallbacks
+            .get_or_create(&FallbackLabels {
+                method: self.label(method),
+                reason: self.label(reason),
+            })
+            .inc();
+    }
+
+    /// One request to the portal at `path`, answered as `outcome` after `head_time`.
+    pub fn portal_request(&self, path: &str, outcome: &str, head_time: Duration) {
+        let api = if path.starts_with("/rest/api/") {
+            "v3"
+        } else {
+            "v2"
+        };
+        let method = method_of_path(path);
+        self.portal_requests
+            .get_or_create(&PortalLabels {
+                api: api.to_owned(),
+                method: self.label(method),
+                outcome: outcome.to_owned(),
+            })
+            .inc();
+        self.portal_seconds.observe(head_time.as_secs_f64());
+        PORTAL_TIME.try_with(|t| t.set(t.get() + head_time)).ok();
+    }
+
+    pub fn rate_limit_wait(&self, pause: Duration) {
+        self.rate_limit_waits.inc();
+        self.rate_limit_wait_seconds.inc_by(pause.as_secs_f64());
+    }
+
+    pub fn memory_hit(&self, kind: &str) {
+        self.memory_hits
+            .get_or_create(&KindLabels {
+                kind: kind.to_owned(),
+            })
+            .inc();
+    }
+
+    pub fn reload(&self, applied: bool) {
+        let outcome = if applied { "applied" } else { "refused" };
+        self.reloads
+            .get_or_create(&OutcomeLabels {
+                outcome: outcome.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Counts a call in flight until the guard drops.
+    pub fn in_flight(&self) -> InFlight<'_> {
+        self.in_flight.inc();
+        InFlight(&self.in_flight)
+    }
+
+    pub fn added_latency(&self, added: Duration) {
+        self.added_seconds.observe(added.as_secs_f64());
+    }
+}
+
+/// The method of a portal path: the segment after `/rest/` (`/rest/api/`), or after the
+/// user id and code of a webhook path; "" for anything else. Never the code itself.
+fn method_of_path(path: &str) -> &str {
+    let rest = path
+        .strip_prefix("/rest/api/")
+        .or_else(|| path.strip_prefix("/rest/"))
+        .unwrap_or("");
+    let segments: Vec<&str> = rest.split('/').collect();
+    let method = match segments.as_slice() {
+        [user, _code, method] if user.bytes().all(|b| b.is_ascii_digit()) => method,
+        [method] if !method.bytes().all(|b| b.is_ascii_digit()) => method,
+        _ => "",
+    };
+    method
+        .strip_suffix(".json")
+        .or_else(|| method.strip_suffix(".xml"))
+        .unwrap_or(method)
+}
+
+pub struct InFlight<'a>(&'a Gauge);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
+tokio::task_local! {
+    /// The portal's share of the call being served in this task, for the added latency.
+    pub static PORTAL_TIME: Cell<Duration>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_webhook_path_gives_only_its_method() {
+        let m = Metrics::new();
+        m.portal_request(
+            "/rest/api/1/s3cr3tcode/tasks.task.get",
+            "ok",
+            Duration::ZERO,
+        );
+        m.portal_request("/rest/1/s3cr3tcode/user.current.json", "ok", Duration::ZERO);
+        // A webhook path without a method: the code is the last segment.
+        m.portal_request("/rest/1/s3cr3tcode", "4xx", Duration::ZERO);
+        m.portal_request("/rest/1/s3cr3tcode/", "4xx", Duration::ZERO);
+        let text = m.render();
+        assert!(!text.contains("s3cr3tcode"), "{text}");
+        assert!(
+            text.contains(r#"api="v3",method="tasks.task.get",outcome="ok""#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"api="v2",method="user.current",outcome="ok""#),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn names_beyond_the_cap_or_unlike_methods_count_as_other() {
+        let m = Metrics::new();
+        for i in 0..MAX_NAMES + 10 {
+            m.call(&format!("m{i}"), "v2", 200);
+        }
+        m.call("a\nb", "v2", 200);
+        let text = m.render();
+        assert!(text.contains(r#"method="other""#));
+        assert!(!text.contains(&format!("m{}", MAX_NAMES + 5)));
+    }
+}
