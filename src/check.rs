@@ -73,6 +73,10 @@ pub fn describe(config: &Config, file: Option<&Path>) -> String {
             }
             Some(MethodRoute::V2) => "v2 (pass through)".into(),
             Some(MethodRoute::Deny) => "deny".into(),
+            Some(MethodRoute::Shadow(rule)) => format!(
+                "shadow: v2 answers, reads compared with {} (share {}, at most {} requests/s)",
+                rule.v3_method, rule.shadow_share, rule.shadow_rate
+            ),
             None => continue,
         };
         let _ = writeln!(out, "                  {name}: {route}");

@@ -60,6 +60,7 @@ pub struct RawConfig {
     pub shutdown: RawShutdown,
     pub schema: RawSchema,
     pub admin: RawAdmin,
+    pub shadow: RawShadow,
     /// Rewrite rules per v2 method; the built-in ones come first, see `crate::rules`.
     pub methods: std::collections::BTreeMap<String, RawMethod>,
     pub entities: std::collections::BTreeMap<String, RawEntity>,
@@ -113,6 +114,24 @@ pub struct RawClient {
     pub pool_idle_timeout: String,
     pub max_connections: u64,
     pub ca_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawShadow {
+    /// JSON-lines file of shadow comparisons; "" keeps none.
+    pub log: String,
+    /// Share of comparisons written to the log (mismatches always are).
+    pub sample: f64,
+}
+
+impl Default for RawShadow {
+    fn default() -> Self {
+        RawShadow {
+            log: String::new(),
+            sample: 1.0,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -173,6 +192,7 @@ impl Default for RawConfig {
             shutdown: RawShutdown::default(),
             schema: RawSchema::default(),
             admin: RawAdmin::default(),
+            shadow: RawShadow::default(),
             methods: Default::default(),
             entities: Default::default(),
             enums: Default::default(),
@@ -316,6 +336,9 @@ pub struct Config {
     pub max_queued_translations: usize,
     /// Where `/metrics` and the probes are served besides the main listener; `None`: off.
     pub admin_listen: Option<SocketAddr>,
+    /// The shadow diff log, and the share of matches written to it.
+    pub shadow_log: Option<PathBuf>,
+    pub shadow_sample: f64,
     pub log_format: LogFormat,
     pub log_level: String,
     pub drain_timeout: Duration,
@@ -566,6 +589,20 @@ impl Config {
             )?,
             max_queued_translations: usize::try_from(raw.limits.max_queued_translations)
                 .unwrap_or(usize::MAX),
+            shadow_log: match raw.shadow.log.trim() {
+                "" => None,
+                path => Some(PathBuf::from(path)),
+            },
+            shadow_sample: if (0.0..=1.0).contains(&raw.shadow.sample) {
+                raw.shadow.sample
+            } else {
+                return Err(ConfigError::Invalid {
+                    key: "shadow.sample",
+                    value: raw.shadow.sample.to_string(),
+                    problem: "not a share".to_owned(),
+                    fix: "use a number from 0 (no matches logged) to 1 (every comparison)",
+                });
+            },
             admin_listen: match raw.admin.listen.trim() {
                 "" => None,
                 text => Some(text.parse().map_err(|_| ConfigError::Invalid {

@@ -62,6 +62,10 @@ pub fn explain(
             return Ok(out);
         }
         Some(MethodRoute::V3(rule)) => rule,
+        Some(MethodRoute::Shadow(rule)) => {
+            out.push_str("route:      v2, answered untouched; a read is also translated as below and compared (mode = \"shadow\")\n");
+            rule
+        }
     };
     if format == Format::Xml {
         out.push_str(

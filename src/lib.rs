@@ -26,6 +26,7 @@
 pub mod listener;
 pub mod server;
 mod service;
+mod shadow;
 
 pub mod route;
 

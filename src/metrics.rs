@@ -43,6 +43,18 @@ pub struct PortalLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ShadowLabels {
+    pub method: String,
+    pub outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PathLabels {
+    pub method: String,
+    pub path: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct KindLabels {
     pub kind: String,
 }
@@ -65,6 +77,9 @@ pub struct Metrics {
     memory_hits: Family<KindLabels, Counter>,
     in_flight: Gauge,
     reloads: Family<OutcomeLabels, Counter>,
+    shadow_comparisons: Family<ShadowLabels, Counter>,
+    shadow_mismatches: Family<PathLabels, Counter>,
+    shadow_skips: Family<FallbackLabels, Counter>,
     names: Mutex<HashSet<String>>,
 }
 
@@ -142,8 +157,29 @@ impl Metrics {
             "Configuration reloads (SIGHUP), by outcome (applied, refused)",
             reloads.clone(),
         );
+        let shadow_comparisons = Family::<ShadowLabels, Counter>::default();
+        registry.register(
+            "shadow_comparisons",
+            "Shadowed reads compared with v2's answer, by method and outcome (match, mismatch)",
+            shadow_comparisons.clone(),
+        );
+        let shadow_mismatches = Family::<PathLabels, Counter>::default();
+        registry.register(
+            "shadow_mismatches",
+            "Differences found by shadow comparisons, by method and JSON path (indexes as [*])",
+            shadow_mismatches.clone(),
+        );
+        let shadow_skips = Family::<FallbackLabels, Counter>::default();
+        registry.register(
+            "shadow_skips",
+            "Reads of shadowed methods not compared, by method and reason (budget, write, not_translatable, error)",
+            shadow_skips.clone(),
+        );
         Metrics {
             registry,
+            shadow_comparisons,
+            shadow_mismatches,
+            shadow_skips,
             calls,
             fallbacks,
             portal_requests,
@@ -173,7 +209,7 @@ impl Metrics {
             && name.len() <= 120
             && name
                 .chars()
-                .all(|c| c.is_ascii_alphanumeric() || " ._-:,()=<>!%@*".contains(c));
+                .all(|c| c.is_ascii_alphanumeric() || " ._-:,()=<>!%@*[]$".contains(c));
         if !plain {
             return "other".to_owned();
         }
@@ -238,6 +274,38 @@ impl Metrics {
         self.memory_hits
             .get_or_create(&KindLabels {
                 kind: kind.to_owned(),
+            })
+            .inc();
+    }
+
+    pub fn shadow_compared(&self, method: &str, general_paths: &[String]) {
+        let method = self.label(method);
+        let outcome = if general_paths.is_empty() {
+            "match"
+        } else {
+            "mismatch"
+        };
+        self.shadow_comparisons
+            .get_or_create(&ShadowLabels {
+                method: method.clone(),
+                outcome: outcome.to_owned(),
+            })
+            .inc();
+        for path in general_paths {
+            self.shadow_mismatches
+                .get_or_create(&PathLabels {
+                    method: method.clone(),
+                    path: self.label(path),
+                })
+                .inc();
+        }
+    }
+
+    pub fn shadow_skipped(&self, method: &str, reason: &str) {
+        self.shadow_skips
+            .get_or_create(&FallbackLabels {
+                method: self.label(method),
+                reason: reason.to_owned(),
             })
             .inc();
     }

@@ -45,6 +45,9 @@ pub struct Bridge {
     translations: tokio::sync::Semaphore,
     /// Translated calls waiting for a slot now.
     queued: std::sync::atomic::AtomicUsize,
+    /// What shadowed reads may spend, and where their comparisons are written.
+    shadow_budget: crate::shadow::Budget,
+    diff_log: Option<crate::shadow::DiffLog>,
 }
 
 /// What the access log records about how a request was served.
@@ -57,6 +60,8 @@ enum Served {
     Translated,
     /// A translated method whose call v3 cannot express, sent to v2.
     FellBack,
+    /// Answered by v2, compared in the background (`mode = "shadow"`).
+    Shadowed,
     Rejected,
 }
 
@@ -68,6 +73,7 @@ impl Served {
             Served::PassThroughV3 => "v3-direct",
             Served::Translated => "v3",
             Served::FellBack => "v2-fallback",
+            Served::Shadowed => "v2-shadow",
             Served::Rejected => "rejected",
         }
     }
@@ -103,6 +109,13 @@ impl Outcome {
 
 impl Bridge {
     pub fn new(config: Arc<Config>, client: UpstreamClient) -> Self {
+        let diff_log = config.shadow_log.as_deref().and_then(|path| {
+            crate::shadow::DiffLog::open(path, config.shadow_sample)
+                .map_err(|e| {
+                    tracing::error!(path = %path.display(), error = %e, "the shadow diff log cannot be opened; comparisons are counted in the metrics only");
+                })
+                .ok()
+        });
         Bridge {
             translations: tokio::sync::Semaphore::new(config.max_concurrent_translations),
             config: std::sync::RwLock::new(config),
@@ -111,6 +124,8 @@ impl Bridge {
             callers: CallerCache::default(),
             memory: Memory::default(),
             queued: std::sync::atomic::AtomicUsize::new(0),
+            shadow_budget: crate::shadow::Budget::default(),
+            diff_log,
         }
     }
 
@@ -245,7 +260,7 @@ impl Bridge {
     }
 
     async fn dispatch(
-        &self,
+        self: &Arc<Self>,
         config: &Config,
         route: Route,
         request: Request<Incoming>,
@@ -288,6 +303,10 @@ impl Bridge {
                         self.translated(config, &call, rule, request, peer),
                     )
                     .await
+                }
+                Some(MethodRoute::Shadow(rule)) if call.format == Format::Json => {
+                    let rule = rule.clone();
+                    self.shadowed(config, &call, rule, request, peer).await
                 }
                 Some(MethodRoute::Deny) => Outcome::plain(
                     Served::Rejected,
@@ -498,6 +517,153 @@ impl Bridge {
             result,
             reason: None,
             upstream_requests: portal.requests,
+        }
+    }
+
+    /// `mode = "shadow"`: v2 answers the client, untouched; a read is then run through
+    /// REST 3.0 in the background and compared.
+    async fn shadowed(
+        self: &Arc<Self>,
+        config: &Config,
+        call: &V2Call,
+        rule: Arc<MethodRule>,
+        request: Request<Incoming>,
+        peer: SocketAddr,
+    ) -> Outcome {
+        let ReadCall {
+            parts,
+            bytes,
+            decoded,
+        } = match self.read_call(config, request).await {
+            Ok(read) => read,
+            Err(outcome) => return outcome,
+        };
+        let response = match forward::forward_buffered(&self.client, parts, bytes, peer).await {
+            Ok(response) => response,
+            Err(e) => return Outcome::plain(Served::Shadowed, Err(e)),
+        };
+        // The client gets v2's answer as it came; a copy of its body is compared after.
+        let (head, body) = response.into_parts();
+        let v2_body = match body.collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(e) => {
+                return Outcome::plain(
+                    Served::Shadowed,
+                    Err(BridgeError::UpstreamProtocol(format!(
+                        "reading the answer failed: {e}"
+                    ))),
+                )
+            }
+        };
+        let status = head.status.as_u16();
+        let bridge = Arc::clone(self);
+        let method = call.method.clone();
+        let auth = call.auth.clone();
+        let copy = v2_body.clone();
+        tokio::spawn(async move {
+            bridge
+                .compare_shadow(&method, &auth, &rule, decoded, status, &copy)
+                .await;
+        });
+        Outcome {
+            served: Served::Shadowed,
+            result: Ok(Response::from_parts(head, crate::body::full(v2_body))),
+            reason: None,
+            upstream_requests: 1,
+        }
+    }
+
+    /// Runs a shadowed read through REST 3.0 and compares the answer with v2's.
+    async fn compare_shadow(
+        &self,
+        method: &str,
+        auth: &V2Auth,
+        rule: &MethodRule,
+        decoded: Result<decode::V2Request, String>,
+        v2_status: u16,
+        v2_body: &[u8],
+    ) {
+        let metrics = self.client.metrics();
+        let skip = |reason: &str, hash: &str| {
+            metrics.shadow_skipped(method, reason);
+            if let Some(log) = &self.diff_log {
+                log.write(&crate::shadow::Record {
+                    method,
+                    params_hash: hash,
+                    outcome: "skip",
+                    reason: Some(reason),
+                    v3_requests: None,
+                    mismatches: &[],
+                });
+            }
+        };
+        let Ok(decoded) = decoded else {
+            return skip("not_translatable", "");
+        };
+        let hash =
+            crate::shadow::params_hash(method, &serde_json::Value::Object(decoded.params.clone()));
+        let Some(credentials) = credentials(auth, decoded.auth.as_deref()) else {
+            return skip("not_translatable", &hash);
+        };
+        if !decoded.files.is_empty() {
+            return skip("not_translatable", &hash);
+        }
+        let config = self.config();
+        let caller = self
+            .caller(&credentials, translate::needs_caller(rule))
+            .await;
+        let ctx = Context::for_rules(&config.rules, caller);
+        let plan = match translate::plan(rule, &decoded.params, ctx) {
+            Ok(plan) => plan,
+            Err(_) => return skip("not_translatable", &hash),
+        };
+        if plan.is_write() {
+            return skip("write", &hash);
+        }
+        if !self.shadow_budget.admit(rule) {
+            return skip("budget", &hash);
+        }
+        let Ok(v2_json) = serde_json::from_slice::<serde_json::Value>(v2_body) else {
+            return skip("error", &hash);
+        };
+        let mut portal = Portal::new(
+            &self.client,
+            &credentials,
+            &config.rules,
+            &self.memory,
+            caller,
+        );
+        let answer = portal.answer_call(rule, plan, None).await;
+        self.shadow_budget.spend(rule, portal.requests);
+        let Ok(answer) = answer else {
+            return skip("error", &hash);
+        };
+        let mismatches = crate::shadow::compare(
+            v2_status,
+            &v2_json,
+            answer.status.as_u16(),
+            &answer.body,
+            &crate::shadow::v2_only_keys(rule),
+        );
+        let mut paths: Vec<String> = mismatches
+            .iter()
+            .map(|m| crate::shadow::general_path(&m.path))
+            .collect();
+        paths.dedup();
+        metrics.shadow_compared(method, &paths);
+        if let Some(log) = &self.diff_log {
+            log.write(&crate::shadow::Record {
+                method,
+                params_hash: &hash,
+                outcome: if mismatches.is_empty() {
+                    "match"
+                } else {
+                    "mismatch"
+                },
+                reason: None,
+                v3_requests: Some(portal.requests),
+                mismatches: &mismatches,
+            });
         }
     }
 

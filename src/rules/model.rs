@@ -11,6 +11,8 @@ pub enum Mode {
     V3,
     /// Pass through to v2 untouched.
     V2,
+    /// Answer from v2 untouched, and compare reads with their translation.
+    Shadow,
     /// Refuse with a v2 error.
     Deny,
 }
@@ -338,6 +340,9 @@ pub struct MethodRule {
     pub read_ahead_ttl: std::time::Duration,
     /// Cells of `count_page_size` ids counted in the round of the page itself.
     pub count_cells: usize,
+    /// Shadow mode: share of reads compared, and portal requests per second allowed.
+    pub shadow_share: f64,
+    pub shadow_rate: f64,
 }
 
 /// How the bridge writes v2 JSON, where the docs leave PHP's flags open.
@@ -362,6 +367,8 @@ pub enum MethodRoute {
     V3(Arc<MethodRule>),
     V2,
     Deny,
+    /// Answered by v2; reads also translated and compared (`mode = "shadow"`).
+    Shadow(Arc<MethodRule>),
 }
 
 /// Every rule, checked.

@@ -69,6 +69,10 @@ pub struct RawMethod {
     pub read_ahead_ttl: Option<String>,
     /// Grid cells of `count_page_size` ids counted in the page's own round.
     pub count_cells: Option<u64>,
+    /// With `mode = "shadow"`: the share of reads also run through REST 3.0 (0 to 1).
+    pub shadow_share: Option<f64>,
+    /// With `mode = "shadow"`: the most portal requests per second shadow calls may spend.
+    pub shadow_rate: Option<f64>,
     pub page_size: Option<u64>,
     /// `v2` (default): pages of `page_size` with `next`/`total`; `all`: the v2 method
     /// answers every row at once (bare list, no `next`/`total`).

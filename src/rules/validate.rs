@@ -429,13 +429,18 @@ fn validate_method(
         &k("mode"),
         raw.mode.as_deref(),
         None,
-        &[("v3", Mode::V3), ("v2", Mode::V2), ("deny", Mode::Deny)],
+        &[
+            ("v3", Mode::V3),
+            ("v2", Mode::V2),
+            ("deny", Mode::Deny),
+            ("shadow", Mode::Shadow),
+        ],
     )
     .map_err(|e| vec![e])?;
     match mode {
         Mode::V2 => return Ok(MethodRoute::V2),
         Mode::Deny => return Ok(MethodRoute::Deny),
-        Mode::V3 => {}
+        Mode::V3 | Mode::Shadow => {}
     }
     let mut errors = Vec::new();
     let kind = keep(
@@ -585,6 +590,22 @@ fn validate_method(
             "use at most 1000, or 0 to read exactly the page",
         ));
     }
+    let shadow_share = raw.shadow_share.unwrap_or(1.0);
+    if !(0.0..=1.0).contains(&shadow_share) {
+        errors.push(RuleError::new(
+            k("shadow_share"),
+            format!("{shadow_share} is not a share"),
+            "use a number from 0 (none) to 1 (every read)",
+        ));
+    }
+    let shadow_rate = raw.shadow_rate.unwrap_or(1.0);
+    if !(shadow_rate > 0.0 && shadow_rate.is_finite()) {
+        errors.push(RuleError::new(
+            k("shadow_rate"),
+            format!("{shadow_rate} requests per second"),
+            "use a positive number such as 1 (a share of the portal's 2 per second)",
+        ));
+    }
     let count_cells = raw.count_cells.unwrap_or(24) as usize;
     if count_cells > 40 {
         errors.push(RuleError::new(
@@ -637,7 +658,8 @@ fn validate_method(
         (Some(kind), Some(fallback), Some(total), Some(not_found), Some(entity), Some(paged))
             if errors.is_empty() =>
         {
-            Ok(MethodRoute::V3(Arc::new(MethodRule {
+            let shadow = mode == Mode::Shadow;
+            let rule = Arc::new(MethodRule {
                 name: name.to_ascii_lowercase(),
                 mode,
                 kind,
@@ -670,7 +692,14 @@ fn validate_method(
                 read_ahead,
                 read_ahead_ttl,
                 count_cells,
-            })))
+                shadow_share,
+                shadow_rate,
+            });
+            Ok(if shadow {
+                MethodRoute::Shadow(rule)
+            } else {
+                MethodRoute::V3(rule)
+            })
         }
         _ => Err(errors),
     }

@@ -32,9 +32,19 @@ impl Pair {
 
     /// Emulators holding `tasks` tasks (`None`: the default 140).
     pub async fn with_tasks(tasks: Option<usize>) -> Pair {
+        Pair::configured(tasks, |_| {}).await
+    }
+
+    /// Like [`Pair::with_tasks`], the bridge's configuration changed by `change` first.
+    pub async fn configured(
+        tasks: Option<usize>,
+        change: impl FnOnce(&mut b24bridge::config::RawConfig),
+    ) -> Pair {
         let direct = emulator(SEED, tasks).await;
         let behind = emulator(SEED, tasks).await;
-        let bridge = start_bridge(raw_config(&format!("http://{}", behind.local_addr()))).await;
+        let mut raw = raw_config(&format!("http://{}", behind.local_addr()));
+        change(&mut raw);
+        let bridge = start_bridge(raw).await;
         Pair {
             direct,
             behind,
