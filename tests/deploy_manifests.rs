@@ -430,15 +430,27 @@ fn kubernetes_runs_the_bridge_as_a_native_sidecar_with_its_probes() {
     assert_eq!(args[0], "serve");
     let config_path = Path::new(flag_value(&args, "--config").expect("--config"));
 
-    // Ports and probes: everything on the one listener, 8080.
+    // Ports and probes: the bridge on 8080, metrics and probes on the admin port, which
+    // the environment opens to the pod (the default is loopback only).
     let ports = sidecar["ports"].as_array().unwrap();
-    assert_eq!(ports.len(), 1);
-    assert_eq!(ports[0]["containerPort"], PORT);
+    let port_named = |name: &str| {
+        ports
+            .iter()
+            .find(|p| p["name"] == name)
+            .and_then(|p| p["containerPort"].as_u64())
+            .unwrap_or_else(|| panic!("no port named {name}")) as u16
+    };
+    assert_eq!(port_named("bridge"), PORT);
+    let admin = port_named("metrics");
+    let env = sidecar["env"].as_array().expect("env");
+    let admin_listen = env
+        .iter()
+        .find(|e| e["name"] == "B24BRIDGE_ADMIN__LISTEN")
+        .and_then(|e| e["value"].as_str())
+        .expect("B24BRIDGE_ADMIN__LISTEN");
+    assert_eq!(admin_listen, format!("0.0.0.0:{admin}"));
     let resolve = |port: &Value| match port {
-        Value::String(name) => {
-            assert_eq!(ports[0]["name"], name.as_str(), "unknown port name {name}");
-            PORT
-        }
+        Value::String(name) => port_named(name),
         other => other.as_u64().unwrap() as u16,
     };
     for (probe, path) in [
@@ -448,7 +460,7 @@ fn kubernetes_runs_the_bridge_as_a_native_sidecar_with_its_probes() {
     ] {
         let get = &sidecar[probe]["httpGet"];
         assert_eq!(get["path"], path, "{probe}");
-        assert_eq!(resolve(&get["port"]), PORT, "{probe}");
+        assert_eq!(resolve(&get["port"]), admin, "{probe}");
     }
 
     let security = &sidecar["securityContext"];
