@@ -274,3 +274,46 @@ pub fn demo(options: demo::DemoOptions) -> u8 {
         }
     }
 }
+
+/// `b24bridge report`: summarises a shadow diff log and, optionally, an access log per v2
+/// method, with a recommendation each; [`crate::report::EXIT_UNREADABLE`] when a file
+/// cannot be read.
+pub fn report(diff_log: &Path, access_log: Option<&Path>, min_comparisons: u64) -> u8 {
+    use std::io::BufRead;
+
+    use crate::report::{self, Summary};
+
+    fn read_lines(file: &Path, what: &str, mut add: impl FnMut(&[u8])) -> Result<(), u8> {
+        let unreadable = |e: std::io::Error| {
+            eprintln!(
+                "b24bridge report: cannot read the {what} {}: {e}",
+                file.display()
+            );
+            report::EXIT_UNREADABLE
+        };
+        let mut reader = std::io::BufReader::new(std::fs::File::open(file).map_err(unreadable)?);
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            if reader.read_until(b'\n', &mut line).map_err(unreadable)? == 0 {
+                return Ok(());
+            }
+            add(line.strip_suffix(b"\n").unwrap_or(&line));
+        }
+    }
+
+    let mut summary = Summary::default();
+    if let Err(code) = read_lines(diff_log, "diff log", |line| summary.add_diff_line(line)) {
+        return code;
+    }
+    if let Some(access_log) = access_log {
+        summary.start_access_log();
+        if let Err(code) = read_lines(access_log, "access log", |line| {
+            summary.add_access_line(line)
+        }) {
+            return code;
+        }
+    }
+    print!("{}", report::render(&summary, min_comparisons));
+    EXIT_SUCCESS
+}

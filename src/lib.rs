@@ -62,3 +62,4 @@ pub mod commands;
 pub mod demo;
 pub mod explain;
 pub mod healthcheck;
+pub mod report;

@@ -64,6 +64,31 @@ enum Command {
                   server must present the configured tls.cert."
     )]
     Healthcheck(HealthcheckArgs),
+    /// Summarise the shadow diff log (and the access log) per v2 method: ready for mode = "v3"?
+    ///
+    /// Per method, sorted by name: calls and the share served by REST 3.0, fallbacks to v2 by
+    /// reason and portal requests per call (access log); shadow comparisons, match rate,
+    /// skips by reason and the top mismatching paths (diff log); and a recommendation.
+    /// Malformed lines are counted and skipped; an unreadable file exits 2.
+    ///
+    /// Example: b24bridge report --diff-log /dev/null
+    ///
+    /// Sample logs, from the source tree: b24bridge report --diff-log tests/data/report/diff.jsonl
+    /// --access-log tests/data/report/access.jsonl --min-comparisons 10
+    Report(ReportArgs),
+}
+
+#[derive(Args)]
+struct ReportArgs {
+    /// The shadow diff log (JSON lines, one record per comparison or skip).
+    #[arg(long, value_name = "FILE")]
+    diff_log: PathBuf,
+    /// The bridge's JSON access log (log.format = "json"); other log lines are ignored.
+    #[arg(long, value_name = "FILE")]
+    access_log: Option<PathBuf>,
+    /// Comparisons without a mismatch a method needs to be called ready.
+    #[arg(long, value_name = "N", default_value_t = b24bridge::report::DEFAULT_MIN_COMPARISONS)]
+    min_comparisons: u64,
 }
 
 #[derive(Args)]
@@ -189,6 +214,11 @@ fn main() -> ExitCode {
             args.config.config.as_deref(),
             args.url.as_deref(),
             args.timeout,
+        ),
+        Command::Report(args) => commands::report(
+            &args.diff_log,
+            args.access_log.as_deref(),
+            args.min_comparisons,
         ),
     };
     ExitCode::from(status)

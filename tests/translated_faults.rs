@@ -347,3 +347,101 @@ async fn translated_calls_beyond_the_queue_are_refused_at_once_with_a_v2_503() {
         "{statuses:?}"
     );
 }
+
+/// What a raw portal does with each connection, below HTTP.
+#[derive(Clone, Copy)]
+enum Wire {
+    /// Accepts and closes without a byte.
+    Close,
+    /// Accepts and resets the connection (linger 0).
+    Reset,
+    /// Writes these bytes and closes.
+    Bytes(&'static str),
+    /// A 200 JSON answer of 70 MiB (whitespace after an opening brace).
+    Huge,
+}
+
+/// A portal on a loopback port that answers every connection as `wire` says.
+async fn raw_portal(wire: Wire) -> std::net::SocketAddr {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = socket.read(&mut buf).await;
+                match wire {
+                    Wire::Close => {}
+                    Wire::Reset => {
+                        let _ = socket.set_linger(Some(Duration::ZERO));
+                    }
+                    Wire::Bytes(bytes) => {
+                        let _ = socket.write_all(bytes.as_bytes()).await;
+                    }
+                    Wire::Huge => {
+                        let size = 70 * 1024 * 1024;
+                        let head = format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {size}\r\nconnection: close\r\n\r\n{{");
+                        let _ = socket.write_all(head.as_bytes()).await;
+                        let chunk = vec![b' '; 1024 * 1024];
+                        for _ in 0..70 {
+                            if socket.write_all(&chunk).await.is_err() {
+                                break;
+                            }
+                        }
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn every_portal_fault_ends_in_its_v2_error_in_time() {
+    // A port nothing listens on: bind one, then free it.
+    let refused = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let html_500 = "HTTP/1.1 500 Internal Server Error\r\ncontent-type: text/html\r\ncontent-length: 21\r\nconnection: close\r\n\r\n<html>broken</html>\r\n";
+    let truncated = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 14\r\nconnection: close\r\n\r\n{\"result\":{\"it";
+    let short = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 500\r\nconnection: close\r\n\r\n{\"result\":{}}";
+    let redirect = "HTTP/1.1 302 Found\r\nlocation: https://elsewhere.example/\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+    let cases: Vec<(&str, std::net::SocketAddr, u16, &str)> = vec![
+        ("connection refused", refused, 502, "ERROR_UPSTREAM_UNAVAILABLE"),
+        ("closed without a byte", raw_portal(Wire::Close).await, 502, "ERROR_UNEXPECTED_ANSWER"),
+        ("reset", raw_portal(Wire::Reset).await, 502, "ERROR_UNEXPECTED_ANSWER"),
+        ("an HTML 500", raw_portal(Wire::Bytes(html_500)).await, 502, "ERROR_UNEXPECTED_ANSWER"),
+        ("truncated JSON", raw_portal(Wire::Bytes(truncated)).await, 502, "ERROR_UNEXPECTED_ANSWER"),
+        ("a body shorter than announced", raw_portal(Wire::Bytes(short)).await, 502, "ERROR_UNEXPECTED_ANSWER"),
+        ("a redirect", raw_portal(Wire::Bytes(redirect)).await, 502, "ERROR_UNEXPECTED_ANSWER"),
+    ];
+    for (what, addr, status, code) in cases {
+        let mut raw = raw_config(&format!("http://{addr}"));
+        raw.client.response_timeout = "2s".into();
+        let bridge = start_bridge(raw).await;
+        let started = std::time::Instant::now();
+        let answer = get_task_1(&bridge).await;
+        assert!(started.elapsed() < Duration::from_secs(2) + MARGIN, "{what}: {:?}", started.elapsed());
+        assert_eq!(answer.status, status, "{what}: {}", String::from_utf8_lossy(&answer.body));
+        assert_eq!(answer.json()["error"], code, "{what}");
+    }
+}
+
+#[tokio::test]
+async fn an_answer_over_the_size_limit_is_refused_not_buffered() {
+    // 70 MiB: more than the 64 MiB the bridge ever reads of an answer itself.
+    let addr = raw_portal(Wire::Huge).await;
+    let mut raw = raw_config(&format!("http://{addr}"));
+    raw.client.response_timeout = "10s".into();
+    let bridge = start_bridge(raw).await;
+    let answer = get_task_1(&bridge).await;
+    assert_eq!(answer.status, 502, "{}", String::from_utf8_lossy(&answer.body));
+    assert_eq!(answer.json()["error"], "ERROR_UNEXPECTED_ANSWER");
+    assert!(
+        answer.json()["error_description"].as_str().unwrap().contains("larger than"),
+        "{}",
+        answer.json()
+    );
+}
