@@ -61,5 +61,6 @@ pub mod check;
 pub mod commands;
 pub mod demo;
 pub mod explain;
+pub mod fuzzing;
 pub mod healthcheck;
 pub mod report;

@@ -374,7 +374,7 @@ async fn raw_portal(wire: Wire) -> std::net::SocketAddr {
                 match wire {
                     Wire::Close => {}
                     Wire::Reset => {
-                        let _ = socket.set_linger(Some(Duration::ZERO));
+                        let _ = socket.set_zero_linger();
                     }
                     Wire::Bytes(bytes) => {
                         let _ = socket.write_all(bytes.as_bytes()).await;
@@ -409,13 +409,48 @@ async fn every_portal_fault_ends_in_its_v2_error_in_time() {
     let short = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 500\r\nconnection: close\r\n\r\n{\"result\":{}}";
     let redirect = "HTTP/1.1 302 Found\r\nlocation: https://elsewhere.example/\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
     let cases: Vec<(&str, std::net::SocketAddr, u16, &str)> = vec![
-        ("connection refused", refused, 502, "ERROR_UPSTREAM_UNAVAILABLE"),
-        ("closed without a byte", raw_portal(Wire::Close).await, 502, "ERROR_UNEXPECTED_ANSWER"),
-        ("reset", raw_portal(Wire::Reset).await, 502, "ERROR_UNEXPECTED_ANSWER"),
-        ("an HTML 500", raw_portal(Wire::Bytes(html_500)).await, 502, "ERROR_UNEXPECTED_ANSWER"),
-        ("truncated JSON", raw_portal(Wire::Bytes(truncated)).await, 502, "ERROR_UNEXPECTED_ANSWER"),
-        ("a body shorter than announced", raw_portal(Wire::Bytes(short)).await, 502, "ERROR_UNEXPECTED_ANSWER"),
-        ("a redirect", raw_portal(Wire::Bytes(redirect)).await, 502, "ERROR_UNEXPECTED_ANSWER"),
+        (
+            "connection refused",
+            refused,
+            502,
+            "ERROR_UPSTREAM_UNAVAILABLE",
+        ),
+        (
+            "closed without a byte",
+            raw_portal(Wire::Close).await,
+            502,
+            "ERROR_UNEXPECTED_ANSWER",
+        ),
+        (
+            "reset",
+            raw_portal(Wire::Reset).await,
+            502,
+            "ERROR_UNEXPECTED_ANSWER",
+        ),
+        (
+            "an HTML 500",
+            raw_portal(Wire::Bytes(html_500)).await,
+            502,
+            "ERROR_UNEXPECTED_ANSWER",
+        ),
+        (
+            "truncated JSON",
+            raw_portal(Wire::Bytes(truncated)).await,
+            502,
+            "ERROR_UNEXPECTED_ANSWER",
+        ),
+        (
+            "a body shorter than announced",
+            raw_portal(Wire::Bytes(short)).await,
+            502,
+            "ERROR_UNEXPECTED_ANSWER",
+        ),
+        (
+            "a redirect",
+            raw_portal(Wire::Bytes(redirect)).await,
+            502,
+            "ERROR_UNEXPECTED_ANSWER",
+        ),
     ];
     for (what, addr, status, code) in cases {
         let mut raw = raw_config(&format!("http://{addr}"));
@@ -423,8 +458,17 @@ async fn every_portal_fault_ends_in_its_v2_error_in_time() {
         let bridge = start_bridge(raw).await;
         let started = std::time::Instant::now();
         let answer = get_task_1(&bridge).await;
-        assert!(started.elapsed() < Duration::from_secs(2) + MARGIN, "{what}: {:?}", started.elapsed());
-        assert_eq!(answer.status, status, "{what}: {}", String::from_utf8_lossy(&answer.body));
+        assert!(
+            started.elapsed() < Duration::from_secs(2) + MARGIN,
+            "{what}: {:?}",
+            started.elapsed()
+        );
+        assert_eq!(
+            answer.status,
+            status,
+            "{what}: {}",
+            String::from_utf8_lossy(&answer.body)
+        );
         assert_eq!(answer.json()["error"], code, "{what}");
     }
 }
@@ -437,10 +481,18 @@ async fn an_answer_over_the_size_limit_is_refused_not_buffered() {
     raw.client.response_timeout = "10s".into();
     let bridge = start_bridge(raw).await;
     let answer = get_task_1(&bridge).await;
-    assert_eq!(answer.status, 502, "{}", String::from_utf8_lossy(&answer.body));
+    assert_eq!(
+        answer.status,
+        502,
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
     assert_eq!(answer.json()["error"], "ERROR_UNEXPECTED_ANSWER");
     assert!(
-        answer.json()["error_description"].as_str().unwrap().contains("larger than"),
+        answer.json()["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("larger than"),
         "{}",
         answer.json()
     );

@@ -5,9 +5,21 @@
 //! rules as a form body); parts with a `filename` parameter are uploads, which PHP keeps out
 //! of the parameters (`$_FILES`), so only their description is kept.
 //!
-//! The reader is lenient where PHP is (preamble, epilogue, LF-only line ends, padding after a
-//! boundary, a body that stops right after a boundary line) and strict where the body cannot
-//! be trusted (no boundary, a part whose headers or content never end).
+//! The `multer` crate splits the body and parses part headers. PHP is more lenient than
+//! RFC 7578 (and so than multer): preamble, epilogue, LF-only line ends, padding or junk
+//! after a boundary, folded header lines, a body that stops right after a boundary line.
+//! [`rfc_framing`] rewrites only that framing, never part contents, before multer reads it;
+//! it stays strict where the body cannot be trusted (no boundary, a part whose headers or
+//! content never end). The `Content-Disposition` parameters are read by [`header_params`],
+//! which follows PHP's quoting rules rather than multer's.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use bytes::Bytes;
+use futures_util::{future, stream};
 
 use super::{DecodeError, FilePart};
 
@@ -56,30 +68,91 @@ pub(crate) fn boundary(content_type: &str) -> Result<Vec<u8>, DecodeError> {
 /// Splits `body` into parts. `max_parts` bounds the number of parts (text and file alike);
 /// going over it is [`DecodeError::TooManyVariables`].
 pub(crate) fn parse(body: &[u8], boundary: &[u8], max_parts: usize) -> Result<Parts, DecodeError> {
+    let boundary = std::str::from_utf8(boundary)
+        .map_err(|_| invalid("boundary parameter is not UTF-8"))?
+        .to_owned();
+    let framed = Bytes::from(rfc_framing(body, boundary.as_bytes(), max_parts)?);
+    let body = stream::once(future::ready(Ok::<_, Infallible>(framed)));
+    let mut multipart = multer::Multipart::new(body, boundary);
+    let read = async move {
+        let mut parts = Parts::default();
+        while let Some(field) = multipart.next_field().await.map_err(from_multer)? {
+            let headers = field.headers();
+            let Some(params) = headers
+                .get(http::header::CONTENT_DISPOSITION)
+                .map(|value| header_params(value.as_bytes()))
+            else {
+                continue;
+            };
+            let content_type = headers
+                .get(http::header::CONTENT_TYPE)
+                .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
+            let content = field.bytes().await.map_err(from_multer)?;
+            take_part(&mut parts, &params, content_type, &content);
+        }
+        Ok(parts)
+    };
+    // The whole body is already in memory, so no poll ever has to wait.
+    ready(read).unwrap_or_else(|| Err(invalid("multipart reader stalled")))
+}
+
+/// Polls `future` once; `None` if it was not ready.
+fn ready<F: Future>(future: F) -> Option<F::Output> {
+    let mut future = pin!(future);
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(output) => Some(output),
+        Poll::Pending => None,
+    }
+}
+
+/// multer's messages may quote field names; ours never quote the request.
+fn from_multer(err: multer::Error) -> DecodeError {
+    match err {
+        multer::Error::ReadHeaderFailed(_)
+        | multer::Error::DecodeHeaderName { .. }
+        | multer::Error::DecodeHeaderValue { .. }
+        | multer::Error::IncompleteHeaders => invalid("part headers are malformed"),
+        _ => invalid("body framing is malformed"),
+    }
+}
+
+/// The body with PHP's lenient framing rewritten as RFC 7578 framing: no preamble or
+/// epilogue, CRLF after every delimiter and header line, header lines unfolded, trimmed,
+/// and without the colon-less lines PHP ignores, and a closing delimiter. Part contents are
+/// copied unchanged. Counts parts against `max_parts` on the way.
+fn rfc_framing(body: &[u8], boundary: &[u8], max_parts: usize) -> Result<Vec<u8>, DecodeError> {
     let mut delimiter = Vec::with_capacity(boundary.len() + 2);
     delimiter.extend_from_slice(b"--");
     delimiter.extend_from_slice(boundary);
 
     let mut pos = if body.starts_with(&delimiter) {
-        delimiter.len()
+        0
     } else {
-        let line_break = find_delimiter_line(body, 0, &delimiter)
-            .ok_or_else(|| invalid("body does not contain the boundary"))?;
-        line_break + 1 + delimiter.len()
+        find_delimiter_line(body, 0, &delimiter)
+            .ok_or_else(|| invalid("body does not contain the boundary"))?
+            + 1
     };
 
-    let mut parts = Parts::default();
+    let mut out = Vec::with_capacity(body.len() + 64);
     let mut count = 0usize;
     loop {
+        let part_start = out.len();
+        out.extend_from_slice(&delimiter);
+        pos += delimiter.len();
         let rest = body.get(pos..).unwrap_or_default();
         if rest.starts_with(b"--") {
             // Closing delimiter; whatever follows is epilogue.
-            return Ok(parts);
+            out.extend_from_slice(b"--");
+            return Ok(out);
         }
         let Some(line_end) = rest.iter().position(|&b| b == b'\n') else {
             if rest.iter().all(u8::is_ascii_whitespace) {
                 // The body stops after a boundary line: nothing more to read.
-                return Ok(parts);
+                out.extend_from_slice(b"--");
+                return Ok(out);
             }
             return Err(invalid("part headers are not terminated"));
         };
@@ -87,16 +160,22 @@ pub(crate) fn parse(body: &[u8], boundary: &[u8], max_parts: usize) -> Result<Pa
         if count > max_parts {
             return Err(DecodeError::TooManyVariables { limit: max_parts });
         }
-        let (headers, content_start) = read_headers(body, pos + line_end + 1)?;
+        out.extend_from_slice(b"\r\n");
+        let (content_start, any_header) = copy_headers(body, pos + line_end + 1, &mut out)?;
         let line_break = find_delimiter_line(body, content_start.saturating_sub(1), &delimiter)
             .ok_or_else(|| invalid("part is not terminated by a boundary"))?;
         let mut content_end = line_break.max(content_start);
         if content_end > content_start && body.get(content_end - 1) == Some(&b'\r') {
             content_end -= 1;
         }
-        let content = body.get(content_start..content_end).unwrap_or_default();
-        take_part(&mut parts, &headers, content);
-        pos = line_break + 1 + delimiter.len();
+        if any_header {
+            out.extend_from_slice(body.get(content_start..content_end).unwrap_or_default());
+            out.extend_from_slice(b"\r\n");
+        } else {
+            // multer cannot frame a part without headers; PHP drops it anyway (no name).
+            out.truncate(part_start);
+        }
+        pos = line_break + 1;
     }
 }
 
@@ -116,14 +195,17 @@ fn find_delimiter_line(body: &[u8], from: usize, delimiter: &[u8]) -> Option<usi
     }
 }
 
-/// A part's headers: lower-case name, raw value.
-type Headers = Vec<(String, Vec<u8>)>;
-
-/// Reads header lines from `start` up to the empty line. Returns the headers (lower-case
-/// names, trimmed values, folded lines joined) and where the content starts.
-fn read_headers(body: &[u8], start: usize) -> Result<(Headers, usize), DecodeError> {
-    let mut headers = Headers::new();
+/// Copies the header lines from `start` up to the empty line into `out` as `name: value`
+/// CRLF lines (folded lines joined with a space), then the empty line. Returns where the
+/// content starts and whether any header was copied.
+fn copy_headers(
+    body: &[u8],
+    start: usize,
+    out: &mut Vec<u8>,
+) -> Result<(usize, bool), DecodeError> {
     let mut at = start;
+    let mut open = false;
+    let mut any = false;
     loop {
         let rest = body.get(at..).unwrap_or_default();
         let offset = rest
@@ -133,41 +215,39 @@ fn read_headers(body: &[u8], start: usize) -> Result<(Headers, usize), DecodeErr
         let line = rest.get(..offset).unwrap_or_default();
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         at += offset + 1;
-        if line.is_empty() {
-            return Ok((headers, at));
-        }
         if matches!(line.first(), Some(b' ' | b'\t')) {
-            if let Some((_, value)) = headers.last_mut() {
-                value.push(b' ');
-                value.extend_from_slice(line.trim_ascii());
+            if open {
+                out.push(b' ');
+                out.extend_from_slice(line.trim_ascii());
             }
             continue;
         }
+        if open {
+            out.extend_from_slice(b"\r\n");
+            open = false;
+        }
+        if line.is_empty() {
+            out.extend_from_slice(b"\r\n");
+            return Ok((at, any));
+        }
         if let Some(colon) = line.iter().position(|&b| b == b':') {
-            let name = line.get(..colon).unwrap_or_default().trim_ascii();
-            let value = line.get(colon + 1..).unwrap_or_default().trim_ascii();
-            headers.push((
-                String::from_utf8_lossy(name).to_ascii_lowercase(),
-                value.to_vec(),
-            ));
+            out.extend_from_slice(line.get(..colon).unwrap_or_default().trim_ascii());
+            out.extend_from_slice(b": ");
+            out.extend_from_slice(line.get(colon + 1..).unwrap_or_default().trim_ascii());
+            open = true;
+            any = true;
         }
     }
 }
 
-fn header<'h>(headers: &'h [(String, Vec<u8>)], name: &str) -> Option<&'h [u8]> {
-    headers
-        .iter()
-        .find(|(header, _)| header == name)
-        .map(|(_, value)| value.as_slice())
-}
-
 /// Files one part under text fields or files; parts without a name are dropped like PHP
 /// drops them.
-fn take_part(parts: &mut Parts, headers: &[(String, Vec<u8>)], content: &[u8]) {
-    let Some(disposition) = header(headers, "content-disposition") else {
-        return;
-    };
-    let params = header_params(disposition);
+fn take_part(
+    parts: &mut Parts,
+    params: &[(String, Vec<u8>)],
+    content_type: Option<String>,
+    content: &[u8],
+) {
     let param = |wanted: &str| {
         params
             .iter()
@@ -181,8 +261,7 @@ fn take_part(parts: &mut Parts, headers: &[(String, Vec<u8>)], content: &[u8]) {
         Some(file_name) => parts.files.push(FilePart {
             field: String::from_utf8_lossy(name).into_owned(),
             file_name: String::from_utf8_lossy(basename(file_name)).into_owned(),
-            content_type: header(headers, "content-type")
-                .map(|value| String::from_utf8_lossy(value).into_owned()),
+            content_type,
             size: content.len(),
         }),
         None => parts.fields.push(TextField {
@@ -382,6 +461,29 @@ mod tests {
         assert_eq!(
             parts.fields.first().map(|f| f.name.as_slice()),
             Some(&b"folded"[..])
+        );
+    }
+
+    #[test]
+    fn headerless_parts_are_dropped_and_the_body_may_stop_after_a_boundary_line() {
+        let body =
+            b"--b\r\n\r\nlost\r\n--b  \r\nContent-Disposition: form-data; name=k\r\n\r\nv\r\n--b ";
+        let parts = parse(body, b"b", 10).unwrap();
+        assert_eq!(
+            parts.fields,
+            vec![TextField {
+                name: b"k".to_vec(),
+                value: b"v".to_vec()
+            }]
+        );
+    }
+
+    #[test]
+    fn malformed_part_headers_are_refused() {
+        let body = b"--b\r\nBad Name: x\r\n\r\nv\r\n--b--";
+        assert_eq!(
+            parse(body, b"b", 10),
+            Err(invalid("part headers are malformed"))
         );
     }
 
