@@ -329,3 +329,20 @@ async fn a_write_with_a_reference_the_bridge_cannot_resolve_is_v2s_to_answer() {
     assert_eq!(v2, 1);
     assert_eq!(commands_served_by_v3(&pair, "tasks.task.add"), 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_date_cleared_inside_a_batch_is_written_as_null() {
+    let pair = Pair::start().await;
+    let body = r#"{"halt":0,"cmd":{
+        "set":"tasks.task.update?taskId=3&fields[DEADLINE]=2026-12-10T17:00:00%2B03:00",
+        "clear":"tasks.task.update?taskId=3&fields[DEADLINE]=",
+        "read":"tasks.task.get?taskId=3&select[]=ID&select[]=DEADLINE"}}"#;
+    let (_, _, v2) = same(
+        &pair,
+        "clearing a deadline in a batch",
+        "application/json",
+        body,
+    )
+    .await;
+    assert_eq!(v2, 0, "served by REST 3.0");
+}

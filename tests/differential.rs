@@ -487,6 +487,118 @@ async fn writes_followed_by_reads() {
     run(&pair, cases).await;
 }
 
+/// The write cases of the official pages' fields table: dates cleared in every body form,
+/// CRM bindings as a string or an array, fields v2 ignores, and v2's business errors.
+#[tokio::test(flavor = "multi_thread")]
+async fn writes_as_the_fields_table_describes_them() {
+    let pair = Pair::start().await;
+    let cases = vec![
+        json(
+            "add with a deadline",
+            "tasks.task.add",
+            r#"{"fields":{"TITLE":"Dated","RESPONSIBLE_ID":1,"DEADLINE":"2026-12-10T17:00:00+03:00","START_DATE_PLAN":"2026-12-01T09:00:00+03:00"}}"#,
+            V3,
+        ),
+        form(
+            "clear the deadline with an empty form value",
+            "tasks.task.update",
+            "taskId=141&fields[DEADLINE]=",
+            V3,
+        ),
+        get(
+            "it reads back as null",
+            "tasks.task.get",
+            "taskId=141&select[]=ID&select[]=DEADLINE",
+            V3,
+        ),
+        json(
+            "clear a plan date with JSON null",
+            "tasks.task.update",
+            r#"{"taskId":141,"fields":{"START_DATE_PLAN":null}}"#,
+            V3,
+        ),
+        json(
+            "set the deadline again",
+            "tasks.task.update",
+            r#"{"taskId":141,"fields":{"DEADLINE":"2026-12-11T17:00:00+03:00"}}"#,
+            V3,
+        ),
+        json(
+            "clear it with false",
+            "tasks.task.update",
+            r#"{"taskId":141,"fields":{"DEADLINE":false}}"#,
+            V3,
+        ),
+        json(
+            "and once more",
+            "tasks.task.update",
+            r#"{"taskId":141,"fields":{"DEADLINE":"2026-12-12T17:00:00+03:00"}}"#,
+            V3,
+        ),
+        multipart(
+            "clear it from multipart",
+            "tasks.task.update",
+            &[("taskId", "141"), ("fields[DEADLINE]", "")],
+            V3,
+        ),
+        get(
+            "all cleared",
+            "tasks.task.get",
+            "taskId=141&select[]=ID&select[]=DEADLINE&select[]=START_DATE_PLAN",
+            V3,
+        ),
+        json(
+            "a CRM binding as a string",
+            "tasks.task.add",
+            r#"{"fields":{"TITLE":"Bound","RESPONSIBLE_ID":1,"UF_CRM_TASK":"D_1"}}"#,
+            V3,
+        ),
+        form(
+            "CRM bindings as an array",
+            "tasks.task.update",
+            "taskId=142&fields[UF_CRM_TASK][]=D_1&fields[UF_CRM_TASK][]=C_2",
+            V3,
+        ),
+        get(
+            "the bindings read back",
+            "tasks.task.get",
+            "taskId=142&select[]=ID&select[]=UF_CRM_TASK",
+            V3,
+        ),
+        form(
+            "a field v2 ignores is dropped, the add still served by REST 3.0",
+            "tasks.task.add",
+            "fields[TITLE]=Allowed&fields[RESPONSIBLE_ID]=1&fields[ALLOW]=1",
+            V3,
+        ),
+        json(
+            "an unknown responsible",
+            "tasks.task.add",
+            r#"{"fields":{"TITLE":"Nobody's","RESPONSIBLE_ID":999}}"#,
+            V3,
+        ),
+        json(
+            "an unknown parent",
+            "tasks.task.add",
+            r#"{"fields":{"TITLE":"Orphan","RESPONSIBLE_ID":1,"PARENT_ID":999999}}"#,
+            V3,
+        ),
+        json(
+            "a task as its own parent",
+            "tasks.task.update",
+            r#"{"taskId":141,"fields":{"PARENT_ID":141}}"#,
+            V3,
+        ),
+        json(
+            "delete a missing task",
+            "tasks.task.delete",
+            r#"{"taskId":999999}"#,
+            V3,
+        ),
+    ];
+    run(&pair, cases).await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn results_and_permissions() {
     let pair = Pair::start().await;
