@@ -115,6 +115,58 @@ async fn shadowed_reads_answer_as_v2_and_all_match() {
     );
 }
 
+/// The translated GET reads of the differential corpus (tests/differential.rs), taken from
+/// its source so the two never drift apart: `get("what", "method", "query", V3)`.
+fn corpus_reads() -> Vec<String> {
+    let source = include_str!("differential.rs");
+    source
+        .split("get(\"")
+        .skip(1)
+        .filter_map(|case| {
+            let end = case.find(')')?;
+            let parts: Vec<&str> = case[..end].split("\", \"").collect();
+            let (method, rest) = (parts.get(1)?, parts.get(2)?);
+            let (query, via) = rest.split_once("\", ")?;
+            (via == "V3" && method.starts_with("tasks.task.") && !method.contains("add"))
+                .then(|| format!("/rest/1/hook1/{method}?{query}"))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_read_of_the_differential_corpus_matches_in_shadow() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("diff.jsonl");
+    let pair = Pair::configured(None, |raw| {
+        shadow_everything(raw, &log);
+        for method in [
+            "tasks.task.get",
+            "tasks.task.list",
+            "tasks.task.result.list",
+        ] {
+            raw.methods.entry(method.into()).or_default().shadow_rate = Some(1000.0);
+        }
+    })
+    .await;
+    let reads = corpus_reads();
+    assert!(reads.len() >= 25, "{reads:?}");
+    for target in &reads {
+        let (direct, bridged) = pair.both("GET", target, &[], "").await;
+        assert_same(target, &direct, &bridged);
+    }
+    let text = settled(&pair, reads.len() as f64).await;
+    assert_eq!(
+        sum(&text, "b24bridge_shadow_mismatches_total"),
+        0.0,
+        "{text}"
+    );
+    assert_eq!(
+        sum(&text, "b24bridge_shadow_comparisons_total"),
+        reads.len() as f64,
+        "{text}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_wrong_mapping_shows_as_mismatches_on_exactly_its_path() {
     let dir = tempfile::tempdir().unwrap();
