@@ -33,9 +33,10 @@ pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(20);
 /// few seconds so endpoint controllers forget the pod before its listener closes.
 pub const DEFAULT_PRE_DRAIN_DELAY: Duration = Duration::ZERO;
 pub const ENV_PREFIX: &str = "B24BRIDGE_";
-/// A translated 50-task list holds about 0.7 MB while it is rebuilt (see bench/results);
-/// this bounds that memory to tens of MB however many clients call at once.
-pub const DEFAULT_MAX_CONCURRENT_TRANSLATIONS: usize = 64;
+/// A translated list that reads 1,000 full rows ahead holds about 5 MB while it runs
+/// (measured, README "Deadlines and limits"); 16 at once keep a sidecar under its 128 MiB
+/// limit, and the portal's 2 requests per second leave more no work to do anyway.
+pub const DEFAULT_MAX_CONCURRENT_TRANSLATIONS: usize = 16;
 /// Translated calls that may wait for a slot; more are refused at once with a 503.
 pub const DEFAULT_MAX_QUEUED_TRANSLATIONS: usize = 256;
 /// How long a pass-through answer's body may take once its head was relayed.

@@ -14,8 +14,9 @@ use crate::translate::answer::{Keys, Known, Learned, Window};
 
 /// Most remembered counts.
 pub const MAX_TOTALS: usize = 10_000;
-/// Most rows kept read ahead, over all windows (a translated row is a few kB at most).
-pub const MAX_WINDOW_ROWS: usize = 20_000;
+/// Most rows kept read ahead, over all windows. A full task row held as JSON weighs about
+/// 10 kB with its user and group objects; 2,000 of them are about 20 MB (README).
+pub const MAX_WINDOW_ROWS: usize = 2_000;
 
 struct Entry<T> {
     value: T,
