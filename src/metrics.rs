@@ -9,7 +9,7 @@
 
 use std::cell::Cell;
 use std::collections::HashSet;
-use std::sync::Mutex;
+use std::sync::RwLock;
 use std::time::Duration;
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -80,7 +80,7 @@ pub struct Metrics {
     shadow_comparisons: Family<ShadowLabels, Counter>,
     shadow_mismatches: Family<PathLabels, Counter>,
     shadow_skips: Family<FallbackLabels, Counter>,
-    names: Mutex<HashSet<String>>,
+    names: RwLock<HashSet<String>>,
 }
 
 fn latency_buckets() -> impl Iterator<Item = f64> {
@@ -190,7 +190,7 @@ impl Metrics {
             memory_hits,
             in_flight,
             reloads,
-            names: Mutex::new(HashSet::new()),
+            names: RwLock::new(HashSet::new()),
         }
     }
 
@@ -213,9 +213,20 @@ impl Metrics {
         if !plain {
             return "other".to_owned();
         }
-        let mut names = self.names.lock().unwrap_or_else(|e| e.into_inner());
-        if names.contains(name) || names.len() < MAX_NAMES {
+        // Every call passes here: a known name costs a shared read lock only.
+        if self
+            .names
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(name)
+        {
+            return name.to_owned();
+        }
+        let mut names = self.names.write().unwrap_or_else(|e| e.into_inner());
+        if names.len() < MAX_NAMES {
             names.insert(name.to_owned());
+            name.to_owned()
+        } else if names.contains(name) {
             name.to_owned()
         } else {
             "other".to_owned()

@@ -33,6 +33,21 @@ fn shadow_everything(raw: &mut RawConfig, log: &std::path::Path) {
     raw.shadow.log = log.display().to_string();
 }
 
+/// A pair whose bridge shadows every tasks method, the reads with budget to spare.
+async fn shadowing_without_budget(log: &std::path::Path) -> Pair {
+    Pair::configured(None, |raw| {
+        shadow_everything(raw, log);
+        for method in [
+            "tasks.task.get",
+            "tasks.task.list",
+            "tasks.task.result.list",
+        ] {
+            raw.methods.entry(method.into()).or_default().shadow_rate = Some(1000.0);
+        }
+    })
+    .await
+}
+
 async fn metrics(pair: &Pair) -> String {
     let admin = pair.bridge.admin_addr().unwrap();
     String::from_utf8(send(admin, "GET", "/metrics", &[], "").await.body.to_vec()).unwrap()
@@ -64,17 +79,7 @@ async fn settled(pair: &Pair, n: f64) -> String {
 async fn shadowed_reads_answer_as_v2_and_all_match() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("diff.jsonl");
-    let pair = Pair::configured(None, |raw| {
-        shadow_everything(raw, &log);
-        for method in [
-            "tasks.task.get",
-            "tasks.task.list",
-            "tasks.task.result.list",
-        ] {
-            raw.methods.entry(method.into()).or_default().shadow_rate = Some(1000.0);
-        }
-    })
-    .await;
+    let pair = shadowing_without_budget(&log).await;
     for target in READS {
         let (direct, bridged) = pair.both("GET", target, &[], "").await;
         // The client's answer is v2's, as mode = "v2" gives it.
@@ -137,17 +142,7 @@ fn corpus_reads() -> Vec<String> {
 async fn every_read_of_the_differential_corpus_matches_in_shadow() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("diff.jsonl");
-    let pair = Pair::configured(None, |raw| {
-        shadow_everything(raw, &log);
-        for method in [
-            "tasks.task.get",
-            "tasks.task.list",
-            "tasks.task.result.list",
-        ] {
-            raw.methods.entry(method.into()).or_default().shadow_rate = Some(1000.0);
-        }
-    })
-    .await;
+    let pair = shadowing_without_budget(&log).await;
     let reads = corpus_reads();
     assert!(reads.len() >= 25, "{reads:?}");
     for target in &reads {

@@ -168,29 +168,31 @@ fn keyset(c: &mut Client) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
     })
 }
 
+/// A page of ids (one request), then one batch of `command(id)` for each.
+async fn batch_over_a_page(c: &mut Client, command: fn(&str) -> (String, String)) {
+    let page = c
+        .call(
+            "tasks.task.list",
+            json!({"select": ["ID"], "order": {"ID": "asc"}, "start": -1}),
+        )
+        .await;
+    let commands: Vec<(String, String)> = page["result"]["tasks"]
+        .as_array()
+        .expect("a page of tasks")
+        .iter()
+        .map(|t| command(t["id"].as_str().expect("a v2 id is a string")))
+        .collect();
+    c.batch(&commands).await;
+}
+
 /// One batch of 50 gets of ids that exist.
 fn batch_of_gets(c: &mut Client) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
-    Box::pin(async move {
-        let page = c
-            .call(
-                "tasks.task.list",
-                json!({"select": ["ID"], "order": {"ID": "asc"}, "start": -1}),
-            )
-            .await;
-        let commands: Vec<(String, String)> = page["result"]["tasks"]
-            .as_array()
-            .expect("a page of tasks")
-            .iter()
-            .map(|t| {
-                let id = t["id"].as_str().unwrap();
-                (
-                    format!("g{id}"),
-                    format!("tasks.task.get?taskId={id}&select[]=ID&select[]=TITLE"),
-                )
-            })
-            .collect();
-        c.batch(&commands).await;
-    })
+    Box::pin(batch_over_a_page(c, |id| {
+        (
+            format!("g{id}"),
+            format!("tasks.task.get?taskId={id}&select[]=ID&select[]=TITLE"),
+        )
+    }))
 }
 
 /// One batch of 50 adds.
@@ -210,27 +212,12 @@ fn batch_of_adds(c: &mut Client) -> Pin<Box<dyn Future<Output = ()> + Send + '_>
 
 /// One batch of 50 updates of tasks that exist.
 fn batch_of_updates(c: &mut Client) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
-    Box::pin(async move {
-        let page = c
-            .call(
-                "tasks.task.list",
-                json!({"select": ["ID"], "order": {"ID": "asc"}, "start": -1}),
-            )
-            .await;
-        let commands: Vec<(String, String)> = page["result"]["tasks"]
-            .as_array()
-            .expect("a page of tasks")
-            .iter()
-            .map(|t| {
-                let id = t["id"].as_str().unwrap();
-                (
-                    format!("u{id}"),
-                    format!("tasks.task.update?taskId={id}&fields[PRIORITY]=2"),
-                )
-            })
-            .collect();
-        c.batch(&commands).await;
-    })
+    Box::pin(batch_over_a_page(c, |id| {
+        (
+            format!("u{id}"),
+            format!("tasks.task.update?taskId={id}&fields[PRIORITY]=2"),
+        )
+    }))
 }
 
 /// One add, one update of it, one delete of it: three single writes.

@@ -18,7 +18,7 @@
 //! * A nested `batch` gets 405 `ERROR_BATCH_METHOD_NOT_ALLOWED` in `result_error`; a command
 //!   that is not a string gets `ERROR_ARGUMENT`.
 
-use super::values::{flag, param, text};
+use super::values::{flag, param, php_array, text};
 use super::{dispatch, V2Err, V2Ok};
 use crate::clock::time_block;
 use crate::php::parse_str;
@@ -114,21 +114,6 @@ fn substitute(v: &mut Value, done: &[(String, Value)]) {
         }
         _ => {}
     }
-}
-
-/// A PHP array as JSON: `[]` when empty, a list when keyed exactly 0..n-1, else an object.
-pub fn php_array(entries: Vec<(String, Value)>) -> Value {
-    if entries.is_empty() {
-        return json!([]);
-    }
-    if entries
-        .iter()
-        .enumerate()
-        .all(|(i, (k, _))| *k == i.to_string())
-    {
-        return Value::Array(entries.into_iter().map(|(_, v)| v).collect());
-    }
-    Value::Object(entries.into_iter().collect())
 }
 
 /// The method name of a command: trimmed, lower case, without `.json`/`.xml`.

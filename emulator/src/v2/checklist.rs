@@ -4,7 +4,7 @@
 //! and `checkListTree`, a root node (all fields null) whose descendants are the checklists
 //! and their items, numbered in pre-order, with typed fields and 1-based display indexes.
 
-use super::view::php_map;
+use super::values::php_array;
 use crate::clock::iso;
 use crate::store::{ChecklistItem, Rights, Task};
 use serde_json::{json, Map, Value};
@@ -66,7 +66,7 @@ pub fn checklist_map(t: &Task, r: &Rights) -> Value {
         o.insert("action".into(), item_action(r));
         m.insert(it.id.to_string(), Value::Object(o));
     }
-    php_map(m)
+    php_array(m)
 }
 
 fn children(t: &Task, parent: u64) -> Vec<&ChecklistItem> {

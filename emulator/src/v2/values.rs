@@ -4,6 +4,22 @@
 
 use serde_json::{Map, Value};
 
+/// A PHP array as JSON: `[]` when empty, a list when keyed exactly 0..n-1, else an object.
+pub fn php_array(entries: impl IntoIterator<Item = (String, Value)>) -> Value {
+    let entries: Vec<(String, Value)> = entries.into_iter().collect();
+    if entries.is_empty() {
+        return Value::Array(Vec::new());
+    }
+    if entries
+        .iter()
+        .enumerate()
+        .all(|(i, (k, _))| *k == i.to_string())
+    {
+        return Value::Array(entries.into_iter().map(|(_, v)| v).collect());
+    }
+    Value::Object(entries.into_iter().collect())
+}
+
 /// A parameter by name, any letter case; an exact match wins.
 pub fn param<'a>(p: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
     p.get(name).or_else(|| {

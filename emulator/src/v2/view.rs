@@ -5,6 +5,7 @@
 
 use super::checklist::{checklist_map, checklist_tree};
 use super::keys::K;
+use super::values::php_array;
 use crate::bbcode;
 use crate::clock::iso;
 use crate::store::{rights, Group, Mark, Rights, Store, Task, DEFAULT_AVATAR};
@@ -39,15 +40,6 @@ fn date(ts: Option<i64>) -> Value {
     ts.map(|t| Value::String(iso(t))).unwrap_or(Value::Null)
 }
 
-/// `[]` for an empty PHP array, otherwise the object.
-pub fn php_map(m: Map<String, Value>) -> Value {
-    if m.is_empty() {
-        json!([])
-    } else {
-        Value::Object(m)
-    }
-}
-
 /// The user object inside tasks (`creator`, `responsible`, the `…Data` maps).
 pub fn user_obj(store: &Store, id: u64) -> Value {
     let u = store.user(id);
@@ -76,11 +68,7 @@ pub fn user_obj(store: &Store, id: u64) -> Value {
 }
 
 fn users_map(store: &Store, ids: &[u64]) -> Value {
-    php_map(
-        ids.iter()
-            .map(|id| (id.to_string(), user_obj(store, *id)))
-            .collect(),
-    )
+    php_array(ids.iter().map(|id| (id.to_string(), user_obj(store, *id))))
 }
 
 pub fn group_obj(g: &Group) -> Value {
@@ -182,18 +170,12 @@ fn counter(ctx: &Ctx, t: &Task) -> Value {
 }
 
 fn tags(store: &Store, t: &Task) -> Value {
-    php_map(
-        t.tags
-            .iter()
-            .filter_map(|id| store.tag(*id))
-            .map(|tag| {
-                (
-                    tag.id.to_string(),
-                    json!({"id": tag.id, "title": tag.title}),
-                )
-            })
-            .collect(),
-    )
+    php_array(t.tags.iter().filter_map(|id| store.tag(*id)).map(|tag| {
+        (
+            tag.id.to_string(),
+            json!({"id": tag.id, "title": tag.title}),
+        )
+    }))
 }
 
 fn mark(ctx: &Ctx, m: Option<Mark>) -> Value {
