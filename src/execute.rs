@@ -877,65 +877,97 @@ enum Gets {
 }
 
 fn pack(chunk: &[(usize, Group<'_>)], gets: Gets) -> Packed {
-    let mut elements: Vec<Value> = Vec::new();
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut slots = Vec::new();
-    let mut first_of_tag: HashMap<usize, usize> = HashMap::new();
-    let mut gets_as_lists = HashMap::new();
-    let packed_with_others = chunk.len() > 1;
+    let mut packer = Packer::new(gets, chunk.len() > 1);
     for (_, group) in chunk {
-        let mut own: Vec<usize> = Vec::new();
+        packer.add(group);
+    }
+    Packed {
+        elements: packer.elements,
+        slots: packer.slots,
+        gets_as_lists: packer.gets_as_lists,
+    }
+}
+
+/// Builds a batch group by group: identical reads since the last write once, `$ref`s to
+/// a group's own calls and to other groups' first calls made batch aliases.
+struct Packer {
+    gets: Gets,
+    packed_with_others: bool,
+    elements: Vec<Value>,
+    seen: HashMap<String, usize>,
+    slots: Vec<Vec<usize>>,
+    first_of_tag: HashMap<usize, usize>,
+    gets_as_lists: HashMap<usize, i64>,
+}
+
+impl Packer {
+    fn new(gets: Gets, packed_with_others: bool) -> Packer {
+        Packer {
+            gets,
+            packed_with_others,
+            elements: Vec::new(),
+            seen: HashMap::new(),
+            slots: Vec::new(),
+            first_of_tag: HashMap::new(),
+            gets_as_lists: HashMap::new(),
+        }
+    }
+
+    /// The slot of a read: an identical one sent since the last write, or a new element.
+    fn read_slot(&mut self, method: &str, query: Map<String, Value>) -> usize {
+        let text = format!("{method}|{}", Value::Object(query.clone()));
+        if let Some(&slot) = self.seen.get(&text) {
+            return slot;
+        }
+        let slot = self.push(method, query);
+        self.seen.insert(text, slot);
+        slot
+    }
+
+    fn push(&mut self, method: &str, query: Map<String, Value>) -> usize {
+        let slot = self.elements.len();
+        self.elements
+            .push(json!({"method": method, "query": query, "as": alias(slot)}));
+        slot
+    }
+
+    fn add(&mut self, group: &Group<'_>) {
         let as_list = match (&group.touch, &group.rule.entity.list_method) {
-            (Touch::Get(id), Some(list)) if gets == Gets::AsLists && packed_with_others => {
+            (Touch::Get(id), Some(list))
+                if self.gets == Gets::AsLists && self.packed_with_others =>
+            {
                 group.calls.first().and_then(|c| get_as_list(list, c, *id))
             }
             _ => None,
         };
         if let Some((call, id)) = as_list {
-            let text = format!("{}|{}", call.method, Value::Object(call.query.clone()));
-            let slot = *seen.entry(text).or_insert_with(|| {
-                elements.push(json!({"method": call.method, "query": call.query, "as": alias(elements.len())}));
-                elements.len() - 1
-            });
-            gets_as_lists.insert(slot, id);
-            first_of_tag.insert(group.tag, slot);
-            slots.push(vec![slot]);
-            continue;
+            let slot = self.read_slot(&call.method, call.query);
+            self.gets_as_lists.insert(slot, id);
+            self.first_of_tag.insert(group.tag, slot);
+            self.slots.push(vec![slot]);
+            return;
         }
+        let mut own: Vec<usize> = Vec::new();
         for call in &group.calls {
             let mut query = call.query.clone();
             answer::resolve_round_refs(&mut query, &mut |i, path| {
                 own.get(i)
                     .map(|&e| json!({"$ref": format!("{}.{path}", alias(e))}))
             });
-            tag_refs_to_aliases(&mut query, &first_of_tag);
-            let text = format!("{}|{}", call.method, Value::Object(query.clone()));
-            let slot = match seen.get(&text) {
-                Some(&slot) if !call.write => slot,
-                _ => {
-                    let slot = elements.len();
-                    elements
-                        .push(json!({"method": call.method, "query": query, "as": alias(slot)}));
-                    if call.write {
-                        // A read after a write is not the read before it.
-                        seen.clear();
-                    } else {
-                        seen.insert(text, slot);
-                    }
-                    slot
-                }
+            tag_refs_to_aliases(&mut query, &self.first_of_tag);
+            let slot = if call.write {
+                // A read after a write is not the read before it.
+                self.seen.clear();
+                self.push(&call.method, query)
+            } else {
+                self.read_slot(&call.method, query)
             };
             own.push(slot);
         }
         if let Some(&first) = own.first() {
-            first_of_tag.insert(group.tag, first);
+            self.first_of_tag.insert(group.tag, first);
         }
-        slots.push(own);
-    }
-    Packed {
-        elements,
-        slots,
-        gets_as_lists,
+        self.slots.push(own);
     }
 }
 
@@ -987,36 +1019,16 @@ fn tag_refs_to_aliases(query: &mut Map<String, Value>, first_of_tag: &HashMap<us
 }
 
 /// Takes groups off the front of `pending` while their calls fit in one batch (a group's
-/// calls never split, so its `$ref`s stay within the batch). Reads another group already
-/// sends since the last write take no room: `pack` sends them once.
+/// calls never split, so its `$ref`s stay within the batch), counted as `pack` sends
+/// them: a read another group already sends since the last write takes no room.
 fn take_chunk<'r>(pending: &mut Vec<(usize, Group<'r>)>, size: usize) -> Vec<(usize, Group<'r>)> {
+    let mut packer = Packer::new(Gets::AsGets, false);
     let mut taken = 0;
-    let mut reads: std::collections::HashSet<String> = std::collections::HashSet::new();
-    let mut count = 0;
     for (_, group) in pending.iter() {
-        let mut added = Vec::new();
-        let mut more = 0;
-        for call in &group.calls {
-            if call.write {
-                // As in `pack`: a read after a write is not the read before it.
-                more += 1;
-                reads.clear();
-                added.clear();
-                continue;
-            }
-            let text = format!("{}|{}", call.method, Value::Object(call.query.clone()));
-            // A reference to the group's own calls makes it another read in `pack`.
-            let own_reference = text.contains("\"$ref\":\"@") || text.contains("\"$ref\":\"#");
-            if own_reference || (!reads.contains(&text) && !added.contains(&text)) {
-                added.push(text);
-                more += 1;
-            }
-        }
-        if count > 0 && count + more > size {
+        packer.add(group);
+        if taken > 0 && packer.elements.len() > size {
             break;
         }
-        count += more;
-        reads.extend(added);
         taken += 1;
     }
     pending.drain(..taken.max(1)).collect()

@@ -79,6 +79,13 @@ impl Served {
     }
 }
 
+/// A translated call, ready to run.
+struct PlannedCall {
+    credentials: Credentials,
+    caller: Option<u64>,
+    plan: translate::Plan,
+}
+
 /// A call's body, read and decoded (or why it could not be decoded).
 struct ReadCall {
     parts: http::request::Parts,
@@ -476,27 +483,23 @@ impl Bridge {
             Ok(read) => read,
             Err(outcome) => return outcome,
         };
-        let decoded = match decoded {
-            Ok(d) => d,
+        let planned = match decoded {
+            Ok(decoded) => self
+                .plan_call(config, &call.auth, rule, &decoded)
+                .await
+                .map(|planned| (planned, decoded)),
+            Err(reason) => Err(reason),
+        };
+        let (
+            PlannedCall {
+                credentials,
+                caller,
+                plan,
+            },
+            decoded,
+        ) = match planned {
+            Ok(planned) => planned,
             Err(reason) => return self.fall_back(rule, parts, bytes, peer, reason).await,
-        };
-        if !decoded.files.is_empty() {
-            return self
-                .fall_back(rule, parts, bytes, peer, "the call uploads files".into())
-                .await;
-        }
-        let Some(credentials) = credentials(&call.auth, decoded.auth.as_deref()) else {
-            return self
-                .fall_back(rule, parts, bytes, peer, "no auth token".into())
-                .await;
-        };
-        let caller = self
-            .caller(&credentials, translate::needs_caller(rule))
-            .await;
-        let ctx = Context::for_rules(&config.rules, caller);
-        let plan = match translate::plan(rule, &decoded.params, ctx) {
-            Ok(plan) => plan,
-            Err(why) => return self.fall_back(rule, parts, bytes, peer, why.0).await,
         };
         let key = plan
             .is_write()
@@ -518,6 +521,31 @@ impl Bridge {
             reason: None,
             upstream_requests: portal.requests,
         }
+    }
+
+    /// What a decoded call needs to be served by REST 3.0, or why it cannot be.
+    async fn plan_call(
+        &self,
+        config: &Config,
+        auth: &V2Auth,
+        rule: &MethodRule,
+        decoded: &decode::V2Request,
+    ) -> Result<PlannedCall, String> {
+        if !decoded.files.is_empty() {
+            return Err("the call uploads files".into());
+        }
+        let credentials =
+            credentials(auth, decoded.auth.as_deref()).ok_or_else(|| "no auth token".to_owned())?;
+        let caller = self
+            .caller(&credentials, translate::needs_caller(rule))
+            .await;
+        let ctx = Context::for_rules(&config.rules, caller);
+        let plan = translate::plan(rule, &decoded.params, ctx).map_err(|why| why.0)?;
+        Ok(PlannedCall {
+            credentials,
+            caller,
+            plan,
+        })
     }
 
     /// `mode = "shadow"`: v2 answers the client, untouched; a read is then run through
@@ -602,20 +630,14 @@ impl Bridge {
         };
         let hash =
             crate::shadow::params_hash(method, &serde_json::Value::Object(decoded.params.clone()));
-        let Some(credentials) = credentials(auth, decoded.auth.as_deref()) else {
-            return skip("not_translatable", &hash);
-        };
-        if !decoded.files.is_empty() {
-            return skip("not_translatable", &hash);
-        }
         let config = self.config();
-        let caller = self
-            .caller(&credentials, translate::needs_caller(rule))
-            .await;
-        let ctx = Context::for_rules(&config.rules, caller);
-        let plan = match translate::plan(rule, &decoded.params, ctx) {
-            Ok(plan) => plan,
-            Err(_) => return skip("not_translatable", &hash),
+        let Ok(PlannedCall {
+            credentials,
+            caller,
+            plan,
+        }) = self.plan_call(&config, auth, rule, &decoded).await
+        else {
+            return skip("not_translatable", &hash);
         };
         if plan.is_write() {
             return skip("write", &hash);
