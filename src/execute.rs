@@ -20,7 +20,7 @@ use serde_json::{json, Map, Value};
 
 use crate::clock;
 use crate::error::BridgeError;
-use crate::memory::{Memory, Recall};
+use crate::memory::Memory;
 use crate::rules::{MethodRule, RuleSet};
 use crate::translate::answer::{self, Answer, Answering, CallReply, Keys, Reading, V3Call};
 use crate::translate::{render, Plan};
@@ -79,8 +79,6 @@ pub struct Portal<'a> {
     times: Vec<Value>,
     /// HTTP requests sent to the portal.
     pub requests: usize,
-    /// What memory answered from, for metrics.
-    pub recalls: Vec<Recall>,
     /// Wait out rate limits from the first request on.
     patient: bool,
     succeeded: usize,
@@ -105,7 +103,6 @@ impl<'a> Portal<'a> {
             deadline: Instant::now() + client.response_timeout(),
             times: Vec::new(),
             requests: 0,
-            recalls: Vec::new(),
             patient: false,
             succeeded: 0,
         }
@@ -147,7 +144,6 @@ impl<'a> Portal<'a> {
                 if recall.window_hit {
                     self.client.metrics().memory_hit("rows");
                 }
-                self.recalls.push(recall);
                 known
             }
             None => Default::default(),

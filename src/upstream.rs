@@ -51,7 +51,6 @@ pub struct UpstreamClient {
     body_timeout: Duration,
     /// One permit per request in flight to the portal (`client.max_connections`).
     connections: Arc<tokio::sync::Semaphore>,
-    max_connections: usize,
     /// Reported when a streamed request body overruns `limits.max_body_bytes`.
     body_limit: usize,
     /// The portal's UTC offset, learned from the `time` blocks of its answers.
@@ -222,7 +221,6 @@ impl UpstreamClient {
             response_timeout: config.response_timeout,
             body_timeout: config.body_timeout,
             connections: Arc::new(tokio::sync::Semaphore::new(config.max_connections)),
-            max_connections: config.max_connections,
             body_limit: config.limits.max_body_bytes,
             utc_offset: Arc::new(AtomicI32::new(UNKNOWN_OFFSET)),
             metrics: Arc::new(Metrics::new()),
@@ -247,11 +245,6 @@ impl UpstreamClient {
 
     pub fn upstream(&self) -> &Upstream {
         &self.upstream
-    }
-
-    /// Requests to the portal in flight now.
-    pub fn in_flight(&self) -> usize {
-        self.max_connections - self.connections.available_permits()
     }
 
     /// Sends a request whose URI is already absolute; errors are classified for v2. The
