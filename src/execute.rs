@@ -23,14 +23,43 @@ use crate::error::BridgeError;
 use crate::memory::Memory;
 use crate::rules::{MethodRule, RuleSet};
 use crate::translate::answer::{self, Answer, Answering, CallReply, Keys, Reading, V3Call};
+use crate::translate::reply::{Row, V3Body, V3Result};
 use crate::translate::{render, Plan};
 use crate::upstream::{Credentials, PortalReply, UpstreamClient};
+
+/// A REST 3.0 answer, rows kept as text.
+type V3Reply = PortalReply<V3Body>;
 
 /// A v2 answer: status and JSON body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct V2Answer {
     pub status: StatusCode,
-    pub body: Value,
+    pub body: V2Body,
+}
+
+/// A v2 answer's body: a value, or bytes the renderer wrote already.
+#[derive(Debug, Clone, PartialEq)]
+pub enum V2Body {
+    Value(Value),
+    Written(Vec<u8>),
+}
+
+impl V2Body {
+    /// The body as a value (written bytes are read back).
+    pub fn into_value(self) -> Value {
+        match self {
+            V2Body::Value(v) => v,
+            V2Body::Written(bytes) => serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        }
+    }
+
+    /// The body as v2's bytes.
+    pub fn into_bytes(self, style: crate::rules::JsonStyle) -> Vec<u8> {
+        match self {
+            V2Body::Value(v) => crate::php_json::to_vec(&v, style),
+            V2Body::Written(bytes) => bytes,
+        }
+    }
 }
 
 /// What a group's first-round write or read touches, for finding out what ran when a
@@ -195,7 +224,13 @@ impl<'a> Portal<'a> {
                 total,
             } => V2Answer {
                 status: StatusCode::OK,
-                body: render::envelope(result, next, total, self.time()),
+                body: V2Body::Written(render::envelope_json(
+                    &result,
+                    next,
+                    total,
+                    &self.time(),
+                    self.rules.json,
+                )),
             },
             Answer::Error {
                 status,
@@ -203,11 +238,11 @@ impl<'a> Portal<'a> {
                 description,
             } => V2Answer {
                 status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
-                body: crate::answers::v2_error(&code, &description),
+                body: V2Body::Value(crate::answers::v2_error(&code, &description)),
             },
             Answer::AsIs { status, body } => V2Answer {
                 status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
-                body,
+                body: V2Body::Value(body),
             },
         }
     }
@@ -326,7 +361,7 @@ impl<'a> Portal<'a> {
     async fn post(
         &mut self,
         request: &crate::upstream::PortalRequest,
-    ) -> Result<PortalReply, BridgeError> {
+    ) -> Result<V3Reply, BridgeError> {
         self.post_by(request, self.deadline).await
     }
 
@@ -334,7 +369,7 @@ impl<'a> Portal<'a> {
         &mut self,
         request: &crate::upstream::PortalRequest,
         by: Instant,
-    ) -> Result<PortalReply, BridgeError> {
+    ) -> Result<V3Reply, BridgeError> {
         let patient = self.patient || self.succeeded > 0;
         match self.client.post_json_patiently(request, patient, by).await {
             Ok((reply, sent)) => {
@@ -379,7 +414,7 @@ impl<'a> Portal<'a> {
         if reply.is_rate_limited() {
             let refused = CallReply::Err {
                 status: reply.status,
-                body: reply.body.clone(),
+                body: reply.body.rest.clone(),
             };
             return Ok(Some(
                 chunk
@@ -388,12 +423,7 @@ impl<'a> Portal<'a> {
                     .collect(),
             ));
         }
-        let Some(results) = reply
-            .body
-            .get("result")
-            .and_then(Value::as_array)
-            .filter(|r| reply.status == 200 && r.len() == packed.elements.len())
-        else {
+        let Some(results) = batch_results(&reply, packed.elements.len()) else {
             return Ok(None);
         };
         Ok(Some(
@@ -486,19 +516,14 @@ impl<'a> Portal<'a> {
             // Refused before anything ran: every call of the batch was refused with it.
             let refused = CallReply::Err {
                 status: reply.status,
-                body: reply.body.clone(),
+                body: reply.body.rest.clone(),
             };
             return Ok(chunk
                 .into_iter()
                 .map(|(i, g)| (i, vec![refused.clone(); g.calls.len()]))
                 .collect());
         }
-        let results = reply
-            .body
-            .get("result")
-            .and_then(Value::as_array)
-            .filter(|r| reply.status == 200 && r.len() == packed.elements.len());
-        if let Some(results) = results {
+        if let Some(results) = batch_results(&reply, packed.elements.len()) {
             return Ok(chunk
                 .into_iter()
                 .zip(&packed.slots)
@@ -526,7 +551,7 @@ impl<'a> Portal<'a> {
         chunk: Vec<(usize, Group<'_>)>,
         halt: bool,
         depth: usize,
-        failed: PortalReply,
+        failed: V3Reply,
     ) -> Result<Vec<(usize, Vec<CallReply>)>, BridgeError> {
         if chunk.len() == 1 && chunk[0].1.touch == Touch::Nothing && chunk[0].1.calls.len() > 1 {
             // Reads of one call (a page and its counting): halve them until the failing
@@ -541,7 +566,7 @@ impl<'a> Portal<'a> {
         if chunk.len() == 1 && chunk[0].1.calls.len() == 1 {
             let refused = CallReply::Err {
                 status: failed.status,
-                body: failed.body,
+                body: failed.body.rest,
             };
             return Ok(chunk
                 .into_iter()
@@ -564,7 +589,7 @@ impl<'a> Portal<'a> {
                     settled.push((i, vec![not_found(*id)]));
                 }
                 Touch::Delete(id) if !found.existing.contains(id) => {
-                    settled.push((i, vec![CallReply::Ok(json!({"result": true}))]));
+                    settled.push((i, vec![CallReply::ok(json!({"result": true}))]));
                 }
                 Touch::Add(_) if found.added.contains_key(&i) => {
                     let id = found.added[&i];
@@ -656,8 +681,8 @@ impl<'a> Portal<'a> {
             let reply = self
                 .post(&self.credentials.v3_batch(packed.elements))
                 .await?;
-            match reply.body.get("result").and_then(Value::as_array) {
-                Some(results) if reply.status == 200 && results.len() == half.len() => {
+            match batch_results(&reply, half.len()) {
+                Some(results) => {
                     out.extend(results.iter().map(|r| CallReply::Ok(r.clone())));
                 }
                 _ => out.extend(Box::pin(self.halve_reads(rule, half)).await?),
@@ -738,34 +763,28 @@ impl<'a> Portal<'a> {
         }
         let request = self.credentials.v3_batch(calls.clone());
         let reply = self.post(&request).await?;
-        let Some(results) = reply
-            .body
-            .get("result")
-            .and_then(Value::as_array)
-            .filter(|r| reply.status == 200 && r.len() == calls.len())
-        else {
+        let Some(results) = batch_results(&reply, calls.len()) else {
             return Ok(None);
         };
         let mut found = Found::default();
         let mut results = results.iter();
         if !ids.is_empty() {
-            let rows = results
+            found.existing = results
                 .next()
-                .and_then(|r| r.get("items"))
-                .and_then(Value::as_array);
-            found.existing = rows
-                .into_iter()
-                .flatten()
-                .filter_map(|r| r.get("id").and_then(Value::as_i64))
+                .map(V3Result::rows)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(Row::id)
                 .collect();
         }
         if !adds.is_empty() {
             let rows: Vec<Value> = results
                 .next()
-                .and_then(|r| r.get("items"))
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
+                .map(V3Result::rows)
+                .unwrap_or_default()
+                .iter()
+                .map(Row::to_value)
+                .collect();
             // Only rows created within minutes of the newest one, by the portal's own
             // clock (the bridge's may differ): an add of this batch, if it ran, is among
             // the newest rows, and an older look-alike is not mistaken for it.
@@ -815,13 +834,11 @@ impl<'a> Portal<'a> {
         if !reply.is_success() {
             return Ok(None);
         }
-        Ok(Some(
-            reply
-                .items()
-                .iter()
-                .filter_map(|r| r.get("id").and_then(Value::as_i64))
-                .collect(),
-        ))
+        let rows = match &reply.body.result {
+            Some(crate::translate::reply::V3Results::One(result)) => result.rows(),
+            _ => &[],
+        };
+        Ok(Some(rows.iter().filter_map(Row::id).collect()))
     }
 }
 
@@ -845,17 +862,16 @@ struct Packed {
 impl Packed {
     /// The reply of element `slot` among the batch's `results`, as the call itself would
     /// have had it (a get read as a list answers its row, or "not found").
-    fn reply(&self, slot: usize, results: &[Value]) -> CallReply {
+    fn reply(&self, slot: usize, results: &[V3Result]) -> CallReply {
         let result = &results[slot];
         let Some(&id) = self.gets_as_lists.get(&slot) else {
             return CallReply::Ok(result.clone());
         };
-        match result
-            .get("items")
-            .and_then(Value::as_array)
-            .and_then(|rows| rows.first())
-        {
-            Some(row) => CallReply::Ok(json!({ "item": row })),
+        match result.rows().first() {
+            Some(row) => CallReply::Ok(V3Result {
+                item: Some(row.clone()),
+                ..V3Result::default()
+            }),
             None => not_found(id),
         }
     }
@@ -1051,7 +1067,7 @@ fn is_not_found(body: &Value) -> bool {
 
 /// What REST 3.0 answers for an add that created `id`.
 fn added(id: i64) -> CallReply {
-    CallReply::Ok(json!({"item": {"id": id}}))
+    CallReply::ok(json!({"item": {"id": id}}))
 }
 
 /// What REST 3.0 answers for an id that does not exist, as the bridge learned it.
@@ -1065,15 +1081,25 @@ fn not_found(id: i64) -> CallReply {
     }
 }
 
-fn reply_of(reply: PortalReply) -> CallReply {
+fn reply_of(reply: V3Reply) -> CallReply {
     if reply.is_success() {
-        CallReply::Ok(reply.body.get("result").cloned().unwrap_or(Value::Null))
+        CallReply::Ok(reply.body.result.map(|r| r.into_one()).unwrap_or_default())
     } else {
         CallReply::Err {
             status: reply.status,
-            body: reply.body,
+            body: reply.body.rest,
         }
     }
+}
+
+/// A batch's results, one per call sent, when the batch succeeded.
+fn batch_results(reply: &V3Reply, calls: usize) -> Option<&[V3Result]> {
+    reply
+        .body
+        .result
+        .as_ref()
+        .and_then(|r| r.as_many())
+        .filter(|r| reply.status == 200 && r.len() == calls)
 }
 
 /// The caller as memory keys it: a hash of the credentials, never the secret itself.

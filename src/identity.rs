@@ -50,7 +50,7 @@ impl CallerCache {
 /// The user behind a token: v2 `user.current`, asked with the token itself.
 async fn ask_portal(client: &UpstreamClient, token: &str) -> Option<u64> {
     let request = Credentials::OAuth(token.to_owned()).v2_call("user.current", Map::new());
-    let reply = client.post_json(&request).await.ok()?;
+    let reply = client.post_json::<serde_json::Value>(&request).await.ok()?;
     if !(200..300).contains(&reply.status) {
         return None;
     }

@@ -454,11 +454,7 @@ impl Bridge {
             Ok(None) => pass("no command of the batch has a v3 rule".into()).await,
             Ok(Some(run)) => Outcome {
                 served: Served::Translated,
-                result: Ok(answers::json(
-                    run.answer.status,
-                    &run.answer.body,
-                    config.rules.json,
-                )),
+                result: Ok(answers::v2_answer(run.answer, config.rules.json)),
                 reason: None,
                 upstream_requests: run.upstream_requests,
             },
@@ -514,7 +510,7 @@ impl Bridge {
         let result = portal
             .answer_call(rule, plan, key)
             .await
-            .map(|answer| answers::json(answer.status, &answer.body, config.rules.json));
+            .map(|answer| answers::v2_answer(answer, config.rules.json));
         Outcome {
             served: Served::Translated,
             result,
@@ -660,11 +656,13 @@ impl Bridge {
         let Ok(answer) = answer else {
             return skip("error", &hash);
         };
+        let status = answer.status.as_u16();
+        let body = answer.body.into_value();
         let mismatches = crate::shadow::compare(
             v2_status,
             &v2_json,
-            answer.status.as_u16(),
-            &answer.body,
+            status,
+            &body,
             &crate::shadow::v2_only_keys(rule),
         );
         let mut paths: Vec<String> = mismatches

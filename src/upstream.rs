@@ -32,6 +32,7 @@ use crate::error::BridgeError;
 use crate::metrics::Metrics;
 use crate::route::Webhook;
 use crate::tls::{self, TlsSetupError};
+use crate::translate::reply::V3Body;
 
 /// The most any portal answer the bridge reads itself may weigh. A v2 client never asked
 /// for more than this in one call.
@@ -157,11 +158,56 @@ impl PortalRequest {
     }
 }
 
-/// One portal answer as received: status and JSON body.
+/// One portal answer as received: status and JSON body, read as a value or, for the
+/// translated calls' REST 3.0 answers, with the rows kept as text ([`V3Body`]).
 #[derive(Debug, Clone)]
-pub struct PortalReply {
+pub struct PortalReply<B = Value> {
     pub status: u16,
-    pub body: Value,
+    pub body: B,
+}
+
+/// How an answer's body is read.
+pub trait ReplyBody: Sized {
+    /// `None` when the bytes are not JSON.
+    fn parse(bytes: &[u8]) -> Option<Self>;
+    /// The envelope's keys other than `result` (`time`, `error`), as a value.
+    fn envelope(&self) -> &Value;
+}
+
+impl ReplyBody for Value {
+    fn parse(bytes: &[u8]) -> Option<Value> {
+        serde_json::from_slice(bytes).ok()
+    }
+    fn envelope(&self) -> &Value {
+        self
+    }
+}
+
+impl ReplyBody for V3Body {
+    fn parse(bytes: &[u8]) -> Option<V3Body> {
+        V3Body::parse(bytes)
+    }
+    fn envelope(&self) -> &Value {
+        &self.rest
+    }
+}
+
+impl<B: ReplyBody> PortalReply<B> {
+    /// The `time` block of the answer, if any.
+    pub fn time(&self) -> Option<&Value> {
+        self.body.envelope().get("time")
+    }
+
+    pub fn is_rate_limited(&self) -> bool {
+        is_rate_limited(self.status, self.body.envelope())
+    }
+}
+
+impl PortalReply<V3Body> {
+    /// A REST 3.0 success: 200 with a `result` and no `error`.
+    pub fn is_success(&self) -> bool {
+        self.status == 200 && self.body.result.is_some() && self.body.rest.get("error").is_none()
+    }
 }
 
 impl PortalReply {
@@ -179,15 +225,6 @@ impl PortalReply {
         self.result("items")
             .and_then(Value::as_array)
             .map_or(&[], Vec::as_slice)
-    }
-
-    /// The `time` block of the answer, if any.
-    pub fn time(&self) -> Option<&Value> {
-        self.body.get("time")
-    }
-
-    pub fn is_rate_limited(&self) -> bool {
-        is_rate_limited(self.status, &self.body)
     }
 }
 
@@ -299,18 +336,21 @@ impl UpstreamClient {
 
     /// POSTs one request of the bridge's own making and reads the JSON answer, head and
     /// body within `client.response_timeout`.
-    pub async fn post_json(&self, request: &PortalRequest) -> Result<PortalReply, BridgeError> {
+    pub async fn post_json<B: ReplyBody>(
+        &self,
+        request: &PortalRequest,
+    ) -> Result<PortalReply<B>, BridgeError> {
         self.post_json_by(request, Instant::now() + self.response_timeout)
             .await
     }
 
     /// Like [`UpstreamClient::post_json`], done by `deadline` (and within
     /// `client.response_timeout`).
-    pub async fn post_json_by(
+    pub async fn post_json_by<B: ReplyBody>(
         &self,
         request: &PortalRequest,
         deadline: Instant,
-    ) -> Result<PortalReply, BridgeError> {
+    ) -> Result<PortalReply<B>, BridgeError> {
         let limit = deadline
             .saturating_duration_since(Instant::now())
             .min(self.response_timeout);
@@ -355,12 +395,13 @@ impl UpstreamClient {
                 humantime::format_duration(self.response_timeout).to_string(),
             )
         })??;
-        let body: Value = serde_json::from_slice(&bytes).map_err(|_| {
+        let body = B::parse(&bytes).ok_or_else(|| {
             BridgeError::UpstreamProtocol(format!(
                 "the portal answered HTTP {status} with a body that is not JSON"
             ))
         })?;
         if let Some(offset) = body
+            .envelope()
             .pointer("/time/date_start")
             .and_then(Value::as_str)
             .and_then(crate::clock::offset_of)
@@ -373,18 +414,18 @@ impl UpstreamClient {
     /// POSTs like [`UpstreamClient::post_json_by`]; when `patient`, waits out rate-limit
     /// refusals (backing off from 0.5 s to 2 s) for up to [`RATE_LIMIT_PATIENCE`], never
     /// past `deadline`. Returns the reply and the number of requests sent.
-    pub async fn post_json_patiently(
+    pub async fn post_json_patiently<B: ReplyBody>(
         &self,
         request: &PortalRequest,
         patient: bool,
         deadline: Instant,
-    ) -> Result<(PortalReply, usize), BridgeError> {
+    ) -> Result<(PortalReply<B>, usize), BridgeError> {
         let started = Instant::now();
         let mut pause = Duration::from_millis(500);
         let mut sent = 0;
         loop {
             sent += 1;
-            let reply = self.post_json_by(request, deadline).await?;
+            let reply = self.post_json_by::<B>(request, deadline).await?;
             if !(patient && reply.is_rate_limited())
                 || started.elapsed() + pause > RATE_LIMIT_PATIENCE
                 || Instant::now() + pause >= deadline

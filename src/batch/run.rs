@@ -26,7 +26,7 @@ use crate::answers;
 use crate::clock;
 use crate::decode::value::php_query;
 use crate::error::BridgeError;
-use crate::execute::{touch_of, Group, Portal, Touch, V2Answer};
+use crate::execute::{touch_of, Group, Portal, Touch, V2Answer, V2Body};
 use crate::identity;
 use crate::memory::Memory;
 use crate::route::Format;
@@ -145,7 +145,7 @@ pub async fn run(ctx: &BatchContext<'_>, batch: Batch) -> Result<Option<BatchRun
             body.insert("time".into(), time);
             V2Answer {
                 status: StatusCode::OK,
-                body: Value::Object(body),
+                body: V2Body::Value(Value::Object(body)),
             }
         }
     };
@@ -368,7 +368,7 @@ impl Runner<'_> {
         let (reply, sent) = self
             .ctx
             .client
-            .post_json_patiently(&request, self.patient(), self.portal.deadline())
+            .post_json_patiently::<Value>(&request, self.patient(), self.portal.deadline())
             .await?;
         self.v2_requests += sent;
         if !reply.is_rate_limited() {
@@ -378,7 +378,7 @@ impl Runner<'_> {
             // The portal refused the batch as a whole (auth, rate limit): so does the bridge.
             self.whole = Some(V2Answer {
                 status: StatusCode::from_u16(reply.status).unwrap_or(StatusCode::BAD_GATEWAY),
-                body: reply.body,
+                body: V2Body::Value(reply.body),
             });
             self.stopped = true;
             return Ok(());
@@ -598,7 +598,7 @@ impl Runner<'_> {
             self.stopped = true;
             return;
         }
-        let body = answer.body;
+        let body = answer.body.into_value();
         let outcome = if answer.status == StatusCode::OK && body.get("result").is_some() {
             Outcome::Success {
                 result: body.get("result").cloned().unwrap_or(Value::Null),
@@ -617,7 +617,11 @@ impl Runner<'_> {
 
 /// The portal's rate limit: v2 answers it for a request as a whole, never per command.
 fn is_rate_limited(answer: &V2Answer) -> bool {
-    crate::upstream::is_rate_limited(answer.status.as_u16(), &answer.body)
+    // Written bodies are successes: the rate limit is answered as a value.
+    match &answer.body {
+        V2Body::Value(body) => crate::upstream::is_rate_limited(answer.status.as_u16(), body),
+        V2Body::Written(_) => false,
+    }
 }
 
 /// True when a list may need more rounds than its first (a count not known yet, or every

@@ -21,6 +21,8 @@ use serde_json::{json, Map, Value};
 
 use super::count::{Bound, CountPlan, Probe};
 use super::errors::{self, V2Outcome};
+use super::render::V2Json;
+use super::reply::{Row, V3Result};
 use super::select::Shape;
 use super::{convert, render, Plan, Reread};
 use crate::rules::{MethodRule, RuleSet, Total};
@@ -38,18 +40,26 @@ pub struct V3Call {
 #[derive(Debug, Clone, PartialEq)]
 pub enum CallReply {
     /// The call's `result`.
-    Ok(Value),
+    Ok(V3Result),
     /// The portal refused it: status and body as received.
     Err { status: u16, body: Value },
     /// Not sent, because a call it depends on failed.
     NotRun,
 }
 
+impl CallReply {
+    /// A success with this `result`.
+    pub fn ok(result: Value) -> CallReply {
+        CallReply::Ok(V3Result::from_value(result))
+    }
+}
+
 /// A translated call's v2 answer, before the envelope and its `time` are written.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Answer {
     Ok {
-        result: Value,
+        /// The v2 `result`, written.
+        result: V2Json,
         next: Option<u64>,
         total: Option<u64>,
     },
@@ -77,7 +87,7 @@ impl Answer {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Window {
     pub start: WindowStart,
-    pub rows: Vec<Value>,
+    pub rows: Vec<Row>,
     /// The query has no rows after these.
     pub complete: bool,
 }
@@ -230,16 +240,14 @@ pub fn requests_for(calls: &[V3Call], batch_size: usize) -> usize {
 }
 
 /// The value at a dotted path (`id`, `49.id`) of a call's result (`item` or `items`).
-pub fn result_at(result: &Value, path: &str) -> Option<Value> {
-    let mut v = result.get("item").or_else(|| result.get("items"))?;
-    for part in path.split('.') {
-        v = match v {
-            Value::Array(a) => a.get(part.parse::<usize>().ok()?)?,
-            Value::Object(m) => m.get(part)?,
-            _ => return None,
-        };
+pub fn result_at(result: &V3Result, path: &str) -> Option<Value> {
+    if result.item.is_some() {
+        result.at(&format!("item.{path}"))
+    } else if result.items.is_some() {
+        result.at(&format!("items.{path}"))
+    } else {
+        None
     }
-    Some(v.clone())
 }
 
 /// Where one page of a list lies, and what serving it needs.
@@ -259,7 +267,7 @@ struct ListJob {
     /// Rows per read-ahead cell (0: read exactly the page).
     cell: u64,
     count: bool,
-    rows: Option<Vec<Value>>,
+    rows: Option<Vec<Row>>,
     bound: Bound,
     total: Option<u64>,
     window: Option<Window>,
@@ -290,7 +298,7 @@ enum Job {
     ListAll {
         request: Map<String, Value>,
         shape: Shape,
-        rows: Vec<Value>,
+        rows: Vec<Row>,
     },
     Refuse,
 }
@@ -443,14 +451,14 @@ impl<'a> Answering<'a> {
                 let item = replies
                     .first()
                     .and_then(ok_result)
-                    .and_then(|r| r.get("item"));
+                    .and_then(|r| r.item.as_ref());
                 self.answer_single(item, &shape);
                 Vec::new()
             }
             Job::Delete => {
                 let result = self.rule.success.clone().unwrap_or(Value::Bool(true));
                 self.forget();
-                self.answer = Some(ok(result));
+                self.answer = Some(ok(V2Json::of(&result, self.rules.json)));
                 Vec::new()
             }
             Job::Write { reread, .. } => {
@@ -459,14 +467,15 @@ impl<'a> Answering<'a> {
                 let written = replies.first().and_then(ok_result);
                 match (reread, replies.get(1)) {
                     (Some(reread), Some(CallReply::Ok(result))) => {
-                        self.answer_single(result.get("item"), &reread.shape);
+                        self.answer_single(result.item.as_ref(), &reread.shape);
                     }
                     _ => {
                         let item = written
-                            .and_then(|r| r.get("item"))
-                            .cloned()
+                            .and_then(|r| r.item.as_ref())
+                            .map(Row::to_value)
                             .unwrap_or(Value::Bool(true));
-                        self.answer = Some(ok(render::wrap(self.rule.wrap.as_deref(), item)));
+                        let result = render::wrap(self.rule.wrap.as_deref(), item);
+                        self.answer = Some(ok(V2Json::of(&result, self.rules.json)));
                     }
                 }
                 Vec::new()
@@ -562,27 +571,27 @@ impl<'a> Answering<'a> {
         }
     }
 
-    fn answer_single(&mut self, item: Option<&Value>, shape: &Shape) {
-        let empty = Map::new();
-        let item = item.and_then(Value::as_object).unwrap_or(&empty);
-        let entity = render::entity(&self.rule.entity, shape, item, self.caller);
-        self.answer = Some(ok(render::wrap(self.rule.wrap.as_deref(), entity)));
+    fn answer_single(&mut self, item: Option<&Row>, shape: &Shape) {
+        let result = render::entity_json(
+            self.rule.wrap.as_deref(),
+            &self.rule.entity,
+            shape,
+            item,
+            self.caller,
+            self.rules.json,
+        );
+        self.answer = Some(ok(result));
     }
 
-    fn rows(&self, items: &[Value], shape: &Shape) -> Value {
-        let empty = Map::new();
-        let rows = items
-            .iter()
-            .map(|item| {
-                render::entity(
-                    &self.rule.entity,
-                    shape,
-                    item.as_object().unwrap_or(&empty),
-                    self.caller,
-                )
-            })
-            .collect();
-        render::wrap(self.rule.wrap.as_deref(), Value::Array(rows))
+    fn rows(&self, rows: &[Row], shape: &Shape) -> V2Json {
+        render::rows_json(
+            self.rule.wrap.as_deref(),
+            &self.rule.entity,
+            shape,
+            rows,
+            self.caller,
+            self.rules.json,
+        )
     }
 
     fn finish_list(&mut self) {
@@ -638,7 +647,7 @@ impl<'a> Answering<'a> {
     fn fail(&mut self, status: u16, body: &Value) {
         let outcome = errors::map(status, body, &self.rule.errors, &self.rules.errors);
         self.answer = Some(match outcome {
-            V2Outcome::EmptyResult => ok(Value::Array(Vec::new())),
+            V2Outcome::EmptyResult => ok(V2Json::of(&Value::Array(Vec::new()), self.rules.json)),
             V2Outcome::AsIs { status, body } => Answer::AsIs { status, body },
             V2Outcome::Error {
                 status,
@@ -667,7 +676,7 @@ impl<'a> Answering<'a> {
     }
 }
 
-fn ok(result: Value) -> Answer {
+fn ok(result: V2Json) -> Answer {
     Answer::Ok {
         result,
         next: None,
@@ -675,19 +684,16 @@ fn ok(result: Value) -> Answer {
     }
 }
 
-fn ok_result(reply: &CallReply) -> Option<&Value> {
+fn ok_result(reply: &CallReply) -> Option<&V3Result> {
     match reply {
         CallReply::Ok(result) => Some(result),
         _ => None,
     }
 }
 
-fn items_of(result: &Value) -> Vec<Value> {
-    result
-        .get("items")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
+/// A list result's rows (shared, not copied).
+fn items_of(result: &V3Result) -> Vec<Row> {
+    result.rows().to_vec()
 }
 
 /// The id condition a keyset page carries, when it pages by id alone: `id > X` in
@@ -864,8 +870,8 @@ fn serve_from_window(job: &mut ListJob, window: &Window) {
     }
 }
 
-fn row_id(row: &Value) -> Option<i64> {
-    row.get("id").and_then(Value::as_i64)
+fn row_id(row: &Row) -> Option<i64> {
+    row.id()
 }
 
 fn page_call(rule: &MethodRule, request: &Map<String, Value>, offset: u64, limit: u64) -> V3Call {
@@ -953,7 +959,7 @@ fn list_first_round(rule: &MethodRule, job: &mut ListJob) -> (Vec<V3Call>, Vec<S
 }
 
 fn take_list_replies(job: &mut ListJob, sent: &[Sent], replies: &[CallReply]) {
-    let mut cells: Vec<(u64, Vec<Value>, bool)> = Vec::new();
+    let mut cells: Vec<(u64, Vec<Row>, bool)> = Vec::new();
     for (what, reply) in sent.iter().zip(replies) {
         let items = ok_result(reply).map(items_of).unwrap_or_default();
         let n = items.len() as u64;
@@ -1060,8 +1066,11 @@ pub fn add_fingerprint(rule: &MethodRule, plan: &Plan) -> Option<Map<String, Val
 /// `fresh_rows`. Returns the ids found, one per add of the prefix. Adds run in order, so
 /// what ran is a prefix; rows of other writers in between are passed over.
 pub fn committed_adds(fingerprints: &[Map<String, Value>], fresh_rows: &[Value]) -> Vec<i64> {
-    let mut rows: Vec<&Value> = fresh_rows.iter().filter(|r| row_id(r).is_some()).collect();
-    rows.sort_by_key(|r| row_id(r).unwrap_or(0));
+    let mut rows: Vec<&Value> = fresh_rows
+        .iter()
+        .filter(|r| value_id(r).is_some())
+        .collect();
+    rows.sort_by_key(|r| value_id(r).unwrap_or(0));
     let mut found = Vec::new();
     let mut from = 0;
     for fingerprint in fingerprints {
@@ -1072,13 +1081,17 @@ pub fn committed_adds(fingerprints: &[Map<String, Value>], fresh_rows: &[Value])
         });
         match hit {
             Some(at) => {
-                found.push(row_id(rows[from + at]).unwrap_or(0));
+                found.push(value_id(rows[from + at]).unwrap_or(0));
                 from += at + 1;
             }
             None => break,
         }
     }
     found
+}
+
+fn value_id(row: &Value) -> Option<i64> {
+    row.get("id").and_then(Value::as_i64)
 }
 
 fn same_value(got: &Value, want: &Value) -> bool {

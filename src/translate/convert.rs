@@ -100,6 +100,18 @@ pub fn to_v2(field: &Field, item: &Map<String, Value>, caller: Option<u64>, row:
         .as_deref()
         .and_then(|path| v3_value(item, path))
         .unwrap_or(&Value::Null);
+    v2_of(field, value, &|name| item.get(name).cloned(), caller, row)
+}
+
+/// A field's v3 `value` as v2 answers it; `sibling` reads another field of the same item
+/// (flags that depend on membership read the member lists).
+pub fn v2_of(
+    field: &Field,
+    value: &Value,
+    sibling: &dyn Fn(&str) -> Option<Value>,
+    caller: Option<u64>,
+    row: bool,
+) -> Value {
     let is_null = value.is_null() || field.v3_null.as_ref() == Some(value);
     if is_null {
         let null_as = if row {
@@ -199,8 +211,7 @@ pub fn to_v2(field: &Field, item: &Map<String, Value>, caller: Option<u64>, row:
                             let condition = match &src.member_of {
                                 None => true,
                                 Some((array, wanted)) => {
-                                    holds(item.get(array).unwrap_or(&Value::Null), caller)
-                                        == *wanted
+                                    holds(&sibling(array).unwrap_or(Value::Null), caller) == *wanted
                                 }
                             };
                             flag && condition

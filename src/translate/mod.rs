@@ -20,6 +20,7 @@ pub mod errors;
 pub mod filter;
 pub mod order;
 pub mod render;
+pub mod reply;
 pub mod select;
 pub mod write;
 
