@@ -57,45 +57,104 @@ pub fn write_value(out: &mut Vec<u8>, value: &Value, style: JsonStyle) {
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
+/// What to do with one byte of a string: copy it, escape it (ASCII), or escape the
+/// character it begins (non-ASCII under `escape_unicode`).
+const COPY: u8 = 0;
+const ESCAPE: u8 = 1;
+const UNICODE: u8 = 2;
+
+/// One byte table per style (slashes escaped or not × non-ASCII escaped or not): strings
+/// are mostly plain text, and a table lookup per byte is what keeps writing them cheap.
+const TABLES: [[u8; 256]; 4] = [
+    table(false, false),
+    table(false, true),
+    table(true, false),
+    table(true, true),
+];
+
+const fn table(slashes: bool, unicode: bool) -> [u8; 256] {
+    let mut t = [COPY; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = if b < 0x20 {
+            ESCAPE
+        } else if b >= 0x80 {
+            // Continuation bytes are never looked at: a character is escaped whole.
+            if unicode {
+                UNICODE
+            } else {
+                COPY
+            }
+        } else {
+            match b as u8 {
+                b'"' | b'\\' | b'<' | b'>' | b'&' | b'\'' => ESCAPE,
+                b'/' if slashes => ESCAPE,
+                _ => COPY,
+            }
+        };
+        b += 1;
+    }
+    t
+}
+
+fn ascii_escape(out: &mut Vec<u8>, b: u8) {
+    let short: &[u8] = match b {
+        b'"' => b"\\u0022",
+        b'\\' => b"\\\\",
+        b'/' => b"\\/",
+        b'<' => b"\\u003C",
+        b'>' => b"\\u003E",
+        b'&' => b"\\u0026",
+        b'\'' => b"\\u0027",
+        0x08 => b"\\b",
+        0x0c => b"\\f",
+        b'\n' => b"\\n",
+        b'\r' => b"\\r",
+        b'\t' => b"\\t",
+        _ => return unicode_escape(out, u16::from(b)),
+    };
+    out.extend_from_slice(short);
+}
+
+fn unicode_escape(out: &mut Vec<u8>, unit: u16) {
+    out.extend_from_slice(b"\\u");
+    for shift in [12, 8, 4, 0] {
+        out.push(HEX[usize::from((unit >> shift) & 0xf)]);
+    }
+}
+
 /// Appends a JSON string with PHP's escapes.
 pub fn write_str(out: &mut Vec<u8>, text: &str, style: JsonStyle) {
-    out.push(b'"');
+    let table = &TABLES[usize::from(style.escape_slashes) * 2 + usize::from(style.escape_unicode)];
     let bytes = text.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
     let mut plain_from = 0;
-    for (at, c) in text.char_indices() {
-        let escape: Option<&[u8]> = match c {
-            '"' => Some(b"\\u0022"),
-            '\\' => Some(b"\\\\"),
-            '/' if style.escape_slashes => Some(b"\\/"),
-            '<' => Some(b"\\u003C"),
-            '>' => Some(b"\\u003E"),
-            '&' => Some(b"\\u0026"),
-            '\'' => Some(b"\\u0027"),
-            '\u{08}' => Some(b"\\b"),
-            '\u{0c}' => Some(b"\\f"),
-            '\n' => Some(b"\\n"),
-            '\r' => Some(b"\\r"),
-            '\t' => Some(b"\\t"),
-            _ => None,
-        };
-        let needs_unicode = (c as u32) < 0x20 || (style.escape_unicode && !c.is_ascii());
-        if escape.is_none() && !needs_unicode {
-            continue;
-        }
-        out.extend_from_slice(&bytes[plain_from..at]);
-        plain_from = at + c.len_utf8();
-        match escape {
-            Some(e) => out.extend_from_slice(e),
-            None => {
+    let mut at = 0;
+    while at < bytes.len() {
+        let b = bytes[at];
+        match table[usize::from(b)] {
+            COPY => {
+                at += 1;
+                continue;
+            }
+            ESCAPE => {
+                out.extend_from_slice(&bytes[plain_from..at]);
+                ascii_escape(out, b);
+                at += 1;
+            }
+            _ => {
+                out.extend_from_slice(&bytes[plain_from..at]);
+                // `at` is a character boundary: only a character's first byte is seen.
+                let c = text[at..].chars().next().unwrap_or('\u{fffd}');
                 let mut units = [0u16; 2];
                 for unit in c.encode_utf16(&mut units) {
-                    out.extend_from_slice(b"\\u");
-                    for shift in [12, 8, 4, 0] {
-                        out.push(HEX[usize::from((*unit >> shift) & 0xf)]);
-                    }
+                    unicode_escape(out, *unit);
                 }
+                at += c.len_utf8();
             }
         }
+        plain_from = at;
     }
     out.extend_from_slice(&bytes[plain_from..]);
     out.push(b'"');
@@ -152,6 +211,68 @@ mod tests {
         );
         assert_eq!(php(&json!(0.155413)), "0.155413");
         assert_eq!(php(&json!(1759759363)), "1759759363");
+    }
+
+    /// PHP's escaping, character by character: the specification the byte tables follow.
+    fn reference(text: &str, style: JsonStyle) -> String {
+        let mut out = String::from("\"");
+        for c in text.chars() {
+            match c {
+                '"' => out.push_str("\\u0022"),
+                '\\' => out.push_str("\\\\"),
+                '/' if style.escape_slashes => out.push_str("\\/"),
+                '<' => out.push_str("\\u003C"),
+                '>' => out.push_str("\\u003E"),
+                '&' => out.push_str("\\u0026"),
+                '\'' => out.push_str("\\u0027"),
+                '\u{08}' => out.push_str("\\b"),
+                '\u{0c}' => out.push_str("\\f"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c if (c as u32) < 0x20 || (style.escape_unicode && !c.is_ascii()) => {
+                    let mut units = [0u16; 2];
+                    for unit in c.encode_utf16(&mut units) {
+                        out.push_str(&format!("\\u{unit:04x}"));
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    #[test]
+    fn every_style_escapes_as_the_character_by_character_reference() {
+        let alphabet: Vec<char> = "aZ09 /\\\"'<>&\u{0}\u{1f}\u{7f}\n\r\t\u{8}\u{c}éЖ€😀\u{ffff}"
+            .chars()
+            .collect();
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..2_000 {
+            let len = (seed % 24) as usize;
+            let text: String = (0..len)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    alphabet[(seed % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            for (slashes, unicode) in [(false, false), (false, true), (true, false), (true, true)] {
+                let style = JsonStyle {
+                    escape_slashes: slashes,
+                    escape_unicode: unicode,
+                };
+                let mut out = Vec::new();
+                write_str(&mut out, &text, style);
+                assert_eq!(
+                    String::from_utf8(out).unwrap(),
+                    reference(&text, style),
+                    "{text:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -293,7 +293,7 @@ fn brief(v: &Value) -> String {
 
 /// A constant with every `"{caller}"` string replaced by the caller's id (`null` when the
 /// caller is not known).
-fn with_caller(value: &Value, caller: Option<u64>) -> Value {
+pub fn with_caller(value: &Value, caller: Option<u64>) -> Value {
     match value {
         Value::String(s) if s == "{caller}" => caller.map(Value::from).unwrap_or(Value::Null),
         Value::Array(items) => Value::Array(items.iter().map(|v| with_caller(v, caller)).collect()),

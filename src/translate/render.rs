@@ -15,7 +15,7 @@ use super::convert;
 use super::reply::{Fields, Row};
 use super::select::{Render, Shape};
 use crate::php_json;
-use crate::rules::{Converter, Entity, Field, JsonStyle};
+use crate::rules::{Converter, Entity, Field, JsonStyle, LayoutSource};
 
 /// A v2 value already written as v2 bytes (PHP's escaping, the rules' style).
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +37,57 @@ impl V2Json {
     }
 }
 
+/// Where each field of a shape lies in a page's rows. The portal writes every row of a
+/// page with the same keys in the same order, so the places are found once, in the first
+/// row, and each later row only has its keys checked against the first's.
+struct Template {
+    keys: Vec<String>,
+    /// Per field of the shape: the place of its `v3` path's first part, if present.
+    slots: Vec<Option<usize>>,
+}
+
+impl Template {
+    fn of(entity: &Entity, shape: &Shape, first: &Fields<'_>) -> Template {
+        let keys = (0..first.len())
+            .filter_map(|at| first.key_at(at).map(str::to_owned))
+            .collect();
+        let slots = shape
+            .fields
+            .iter()
+            .map(|&i| {
+                let path = entity.fields[i].v3.as_deref()?;
+                first.position(path.split('.').next().unwrap_or(path))
+            })
+            .collect();
+        Template { keys, slots }
+    }
+
+    /// True when a row has exactly the first row's keys, in its order.
+    fn fits(&self, fields: &Fields<'_>) -> bool {
+        fields.len() == self.keys.len()
+            && self
+                .keys
+                .iter()
+                .enumerate()
+                .all(|(at, key)| fields.key_at_is(at, key))
+    }
+}
+
+/// The `"key":` prefix of each field of a shape, written once per answer rather than once
+/// per row.
+fn key_prefixes(entity: &Entity, shape: &Shape, style: JsonStyle) -> Vec<Vec<u8>> {
+    shape
+        .fields
+        .iter()
+        .map(|&i| {
+            let mut key = Vec::with_capacity(entity.fields[i].key.len() + 3);
+            php_json::write_str(&mut key, &entity.fields[i].key, style);
+            key.push(b':');
+            key
+        })
+        .collect()
+}
+
 /// One row as a v2 entity, wrapped under the rule's key (`{"task": …}`) or bare.
 pub fn entity_json(
     wrap: Option<&str>,
@@ -48,9 +99,19 @@ pub fn entity_json(
 ) -> V2Json {
     let mut out = Vec::with_capacity(row.map_or(64, |r| r.weight() + r.weight() / 4));
     let fields = row.map(Row::fields);
+    let keys = key_prefixes(entity, shape, style);
     wrapped(&mut out, wrap, style, |out| match &fields {
-        Some(fields) => write_entity(out, entity, shape, fields, caller, style),
-        None => write_entity(out, entity, shape, &Fields::of("{}"), caller, style),
+        Some(fields) => write_entity(out, entity, shape, &keys, None, fields, caller, style),
+        None => write_entity(
+            out,
+            entity,
+            shape,
+            &keys,
+            None,
+            &Fields::of("{}"),
+            caller,
+            style,
+        ),
     });
     V2Json(out)
 }
@@ -66,13 +127,22 @@ pub fn rows_json(
 ) -> V2Json {
     let weight: usize = rows.iter().map(Row::weight).sum();
     let mut out = Vec::with_capacity(weight + weight / 4 + 32);
+    let keys = key_prefixes(entity, shape, style);
+    let template = rows
+        .first()
+        .map(|row| Template::of(entity, shape, &row.fields()));
     wrapped(&mut out, wrap, style, |out| {
         out.push(b'[');
         for (i, row) in rows.iter().enumerate() {
             if i > 0 {
                 out.push(b',');
             }
-            write_entity(out, entity, shape, &row.fields(), caller, style);
+            let fields = row.fields();
+            let slots = template
+                .as_ref()
+                .filter(|t| t.fits(&fields))
+                .map(|t| t.slots.as_slice());
+            write_entity(out, entity, shape, &keys, slots, &fields, caller, style);
         }
         out.push(b']');
     });
@@ -97,11 +167,15 @@ fn wrapped(
     }
 }
 
-/// Writes one row's fields as a v2 entity object, keys in the entity's order.
-pub fn write_entity(
+/// Writes one row's fields as a v2 entity object, keys in the entity's order; `keys` are
+/// the shape's written key prefixes ([`key_prefixes`]).
+#[allow(clippy::too_many_arguments)]
+fn write_entity(
     out: &mut Vec<u8>,
     entity: &Entity,
     shape: &Shape,
+    keys: &[Vec<u8>],
+    slots: Option<&[Option<usize>]>,
     fields: &Fields<'_>,
     caller: Option<u64>,
     style: JsonStyle,
@@ -114,28 +188,40 @@ pub fn write_entity(
     let row = shape.render == Render::Row;
     let mut hint = 0;
     out.push(b'{');
-    for (n, &i) in shape.fields.iter().enumerate() {
+    for (n, (&i, key)) in shape.fields.iter().zip(keys).enumerate() {
         let field = &entity.fields[i];
         if n > 0 {
             out.push(b',');
         }
-        php_json::write_str(out, &field.key, style);
-        out.push(b':');
-        let raw = field
-            .v3
-            .as_deref()
-            .and_then(|path| raw_at(fields, path, &mut hint));
+        out.extend_from_slice(key);
+        let raw = field.v3.as_deref().and_then(|path| match slots {
+            Some(slots) => {
+                let top = fields.value_at(slots[n]?)?;
+                match path.bytes().position(|b| b == b'.') {
+                    None => Some(top),
+                    Some(dot) => nested(top, &path[dot + 1..]),
+                }
+            }
+            None => raw_at(fields, path, &mut hint),
+        });
         write_field(out, field, raw, fields, caller, row, style);
     }
     out.push(b'}');
 }
 
 /// The raw value at a field's `v3` path (`rights.checklistAdd` reads into an object).
-fn raw_at<'a>(fields: &Fields<'a>, path: &str, hint: &mut usize) -> Option<&'a RawValue> {
-    let mut parts = path.split('.');
-    let mut raw = fields.get_from(parts.next()?, hint)?;
-    for part in parts {
-        raw = Fields::of(raw.get()).get(part)?;
+fn raw_at<'a>(fields: &Fields<'a>, path: &str, hint: &mut usize) -> Option<&'a str> {
+    // Paths are short: a plain loop finds the dot sooner than a vectorised search.
+    let Some(dot) = path.bytes().position(|b| b == b'.') else {
+        return fields.get_from(path, hint);
+    };
+    nested(fields.get_from(&path[..dot], hint)?, &path[dot + 1..])
+}
+
+/// The raw value at a dotted path inside a raw object.
+fn nested<'a>(mut raw: &'a str, path: &str) -> Option<&'a str> {
+    for part in path.split('.') {
+        raw = Fields::of(raw).get(part)?;
     }
     Some(raw)
 }
@@ -143,13 +229,36 @@ fn raw_at<'a>(fields: &Fields<'a>, path: &str, hint: &mut usize) -> Option<&'a R
 fn write_field(
     out: &mut Vec<u8>,
     field: &Field,
-    raw: Option<&RawValue>,
+    raw: Option<&str>,
     fields: &Fields<'_>,
     caller: Option<u64>,
     row: bool,
     style: JsonStyle,
 ) {
-    let text = raw.map_or("null", RawValue::get);
+    let text = raw.unwrap_or("null");
+    if field.v3_null.is_none() && text == "null" {
+        // What v2 answers for an empty value: the rule's stand-in, or the converter's.
+        let null_as = if row {
+            field.row_null_as.as_ref().or(field.null_as.as_ref())
+        } else {
+            field.null_as.as_ref()
+        };
+        let written: &[u8] = match (&field.converter, null_as) {
+            (_, Some(null_as)) => return php_json::write_value(out, null_as, style),
+            (Converter::Constant(v), None) => return write_constant(out, v, caller, style),
+            (
+                Converter::IdList
+                | Converter::IntList
+                | Converter::TextList
+                | Converter::UserMap { .. }
+                | Converter::Group { .. },
+                None,
+            ) => b"[]",
+            (Converter::MemberFlag, None) => b"\"N\"",
+            (_, None) => b"null",
+        };
+        return out.extend_from_slice(written);
+    }
     let plain = text != "null" && field.v3_null.is_none();
     if plain {
         match &field.converter {
@@ -179,6 +288,35 @@ fn write_field(
                     return;
                 }
             }
+            Converter::Constant(v) => return write_constant(out, v, caller, style),
+            Converter::BbcodeHtml => {
+                if let Some(inner) = plain_string(text) {
+                    return php_json::write_str(out, &super::bbcode::to_html(inner), style);
+                }
+            }
+            Converter::IdList | Converter::IntList | Converter::MemberFlag
+                if text.starts_with('[') =>
+            {
+                let mark = out.len();
+                if write_id_list(out, text, &field.converter, caller) {
+                    return;
+                }
+                out.truncate(mark);
+            }
+            Converter::User { layout } | Converter::Group { layout } if text.starts_with('{') => {
+                let mark = out.len();
+                if write_layout(out, &Fields::of(text), layout, style) {
+                    return;
+                }
+                out.truncate(mark);
+            }
+            Converter::UserMap { layout } if text.starts_with('[') => {
+                let mark = out.len();
+                if write_user_map(out, text, layout, style) {
+                    return;
+                }
+                out.truncate(mark);
+            }
             _ => {}
         }
     }
@@ -188,16 +326,223 @@ fn write_field(
     let sibling = |name: &str| -> Option<Value> {
         fields
             .get(name)
-            .and_then(|raw| serde_json::from_str(raw.get()).ok())
+            .and_then(|raw| serde_json::from_str(raw).ok())
     };
     let v2 = convert::v2_of(field, &value, &sibling, caller, row);
     php_json::write_value(out, &v2, style);
 }
 
+/// Writes a v2 object from a v3 object's fields, key by key. False (with part written,
+/// for the caller to take back) where a value is unusual enough to need the value
+/// renderer: a number that does not write back as its text, an id with escapes.
+fn write_layout(
+    out: &mut Vec<u8>,
+    object: &Fields<'_>,
+    layout: &[(String, LayoutSource)],
+    style: JsonStyle,
+) -> bool {
+    if layout.is_empty() {
+        out.extend_from_slice(b"[]");
+        return true;
+    }
+    let mut hint = 0;
+    out.push(b'{');
+    for (n, (key, source)) in layout.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        php_json::write_str(out, key, style);
+        out.push(b':');
+        match source {
+            LayoutSource::Literal(v) => php_json::write_value(out, v, style),
+            LayoutSource::Pattern(pattern) => {
+                let raw = object.get("id").unwrap_or("null");
+                let id = if plain_integer(raw) {
+                    raw
+                } else if let Some(text) = plain_string(raw) {
+                    text
+                } else if raw.starts_with('"') || is_number(raw) {
+                    return false;
+                } else {
+                    ""
+                };
+                php_json::write_str(out, &pattern.replace("{id}", id), style);
+            }
+            LayoutSource::Field {
+                name,
+                as_string,
+                default,
+            } => {
+                let mut raw = object.get_from(name, &mut hint).unwrap_or("null");
+                if raw.starts_with('{') {
+                    raw = Fields::of(raw).get("src").unwrap_or("null");
+                }
+                match default {
+                    Some(d) if raw == "null" => php_json::write_str(out, d, style),
+                    _ if *as_string && is_number(raw) => {
+                        if !plain_integer(raw) {
+                            return false;
+                        }
+                        out.push(b'"');
+                        out.extend_from_slice(raw.as_bytes());
+                        out.push(b'"');
+                    }
+                    _ => write_transcoded(out, raw, style),
+                }
+            }
+        }
+    }
+    out.push(b'}');
+    true
+}
+
+/// Writes v3 user objects as v2's object keyed by user id (`[]` when none). False where
+/// the value renderer must decide (ids written twice, or not as plain numbers).
+fn write_user_map(
+    out: &mut Vec<u8>,
+    text: &str,
+    layout: &[(String, LayoutSource)],
+    style: JsonStyle,
+) -> bool {
+    let Ok(users) = serde_json::from_str::<Vec<&RawValue>>(text) else {
+        return false;
+    };
+    let mut entries: Vec<(&str, Fields<'_>)> = Vec::with_capacity(users.len());
+    for user in users {
+        if !user.get().starts_with('{') {
+            continue;
+        }
+        let fields = Fields::of(user.get());
+        let Some(id) = fields.get("id") else {
+            continue;
+        };
+        if !plain_integer(id) || id.starts_with('-') {
+            return false;
+        }
+        if entries.iter().any(|(seen, _)| *seen == id) {
+            return false;
+        }
+        entries.push((id, fields));
+    }
+    if entries.is_empty() {
+        out.extend_from_slice(b"[]");
+        return true;
+    }
+    out.push(b'{');
+    for (n, (id, fields)) in entries.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        php_json::write_str(out, id, style);
+        out.push(b':');
+        if !write_layout(out, fields, layout, style) {
+            return false;
+        }
+    }
+    out.push(b'}');
+    true
+}
+
+/// A v3 list of plain ids as v2 writes it: `["22"]` (id list), `[22]` (integer list), or
+/// `"Y"`/`"N"` for whether it holds the caller. False where the value renderer must decide
+/// (user objects, ids as text).
+fn write_id_list(
+    out: &mut Vec<u8>,
+    text: &str,
+    converter: &Converter,
+    caller: Option<u64>,
+) -> bool {
+    let Ok(items) = serde_json::from_str::<Vec<&RawValue>>(text) else {
+        return false;
+    };
+    // v3 answers ids, or user objects with their ids.
+    let mut ids: Vec<&str> = Vec::with_capacity(items.len());
+    for item in &items {
+        let text = item.get();
+        let id = if text.starts_with('{') {
+            match Fields::of(text).get("id") {
+                Some(id) => id,
+                None => return false,
+            }
+        } else {
+            text
+        };
+        if !plain_integer(id) || id.starts_with('-') {
+            return false;
+        }
+        ids.push(id);
+    }
+    match converter {
+        Converter::MemberFlag => {
+            let me = caller.map(|c| c.to_string());
+            let holds = me.is_some_and(|me| ids.contains(&me.as_str()));
+            out.extend_from_slice(if holds { b"\"Y\"" } else { b"\"N\"" });
+        }
+        _ => {
+            let quote: &[u8] = if matches!(converter, Converter::IdList) {
+                b"\""
+            } else {
+                b""
+            };
+            out.push(b'[');
+            for (n, id) in ids.iter().enumerate() {
+                if n > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(quote);
+                out.extend_from_slice(id.as_bytes());
+                out.extend_from_slice(quote);
+            }
+            out.push(b']');
+        }
+    }
+    true
+}
+
+fn is_number(text: &str) -> bool {
+    text.starts_with(|c: char| c == '-' || c.is_ascii_digit())
+}
+
+/// Writes a rule's constant, with every `"{caller}"` string as the caller's id (`null`
+/// when not known), as [`convert::with_caller`] makes it, without building it first.
+fn write_constant(out: &mut Vec<u8>, value: &Value, caller: Option<u64>, style: JsonStyle) {
+    match value {
+        Value::String(s) if s == "{caller}" => match caller {
+            Some(id) => out.extend_from_slice(id.to_string().as_bytes()),
+            None => out.extend_from_slice(b"null"),
+        },
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_constant(out, item, caller, style);
+            }
+            out.push(b']');
+        }
+        Value::Object(map) if !map.is_empty() => {
+            out.push(b'{');
+            for (i, (key, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                php_json::write_str(out, key, style);
+                out.push(b':');
+                write_constant(out, item, caller, style);
+            }
+            out.push(b'}');
+        }
+        other => php_json::write_value(out, other, style),
+    }
+}
+
 /// The text of a JSON string that has no escapes, without its quotes.
 fn plain_string(text: &str) -> Option<&str> {
     let inner = text.strip_prefix('"')?.strip_suffix('"')?;
-    (!inner.contains('\\')).then_some(inner)
+    memchr::memchr(b'\\', inner.as_bytes())
+        .is_none()
+        .then_some(inner)
 }
 
 /// True for an integer that reads and writes back as the same text (`-0` does not, nor

@@ -16,45 +16,68 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-/// One v3 row, kept as the JSON text it arrived as (validated).
+/// One v3 row, kept as the JSON text it arrived as (validated), with the places of its
+/// top-level fields in that text when it was read from a page.
 #[derive(Clone)]
-pub struct Row(Arc<str>);
+pub struct Row {
+    text: Arc<str>,
+    /// Key and value spans of the top-level fields, in the text's order; empty when the
+    /// row was not indexed (it is then indexed when read).
+    index: Arc<[Span]>,
+}
+
+/// Where one field's key (without quotes) and value lie in a row's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span {
+    key: (u32, u32),
+    value: (u32, u32),
+}
 
 impl Row {
-    fn from_raw(raw: Box<RawValue>) -> Row {
-        let text: Box<str> = raw.into();
-        Row(Arc::from(text))
+    fn unindexed(text: Arc<str>) -> Row {
+        Row {
+            text,
+            index: Arc::from(Vec::new()),
+        }
     }
 
     /// A row made from a value (tests, and rows the bridge makes itself).
     pub fn from_value(value: &Value) -> Row {
-        Row(Arc::from(value.to_string()))
+        Row::unindexed(Arc::from(value.to_string()))
     }
 
     /// The row's JSON text.
     pub fn text(&self) -> &str {
-        &self.0
+        &self.text
     }
 
     /// Bytes the row holds, for memory bounds.
     pub fn weight(&self) -> usize {
-        self.0.len()
+        self.text.len() + self.index.len() * std::mem::size_of::<Span>()
     }
 
     /// The whole row as a value.
     pub fn to_value(&self) -> Value {
-        serde_json::from_str(&self.0).unwrap_or(Value::Null)
+        serde_json::from_str(&self.text).unwrap_or(Value::Null)
     }
 
     /// The row's top-level fields, borrowed; none when the row is not an object.
     pub fn fields(&self) -> Fields<'_> {
-        Fields::of(&self.0)
+        if self.index.is_empty() {
+            return Fields::of(&self.text);
+        }
+        Fields {
+            pairs: Pairs::Indexed {
+                text: &self.text,
+                index: &self.index,
+            },
+        }
     }
 
     /// The row's `id`, when it is an integer.
     pub fn id(&self) -> Option<i64> {
         // Rows usually begin with their id: read it without indexing the row.
-        if let Some(rest) = self.0.strip_prefix("{\"id\":") {
+        if let Some(rest) = self.text.strip_prefix("{\"id\":") {
             let end = rest
                 .find(|c: char| !(c.is_ascii_digit() || c == '-'))
                 .unwrap_or(rest.len());
@@ -65,33 +88,143 @@ impl Row {
             }
         }
         let raw = self.fields().get("id")?;
-        serde_json::from_str::<Value>(raw.get()).ok()?.as_i64()
+        serde_json::from_str::<Value>(raw).ok()?.as_i64()
     }
 
     /// One top-level field as a value.
     pub fn get(&self, key: &str) -> Option<Value> {
         let raw = self.fields().get(key)?;
-        serde_json::from_str(raw.get()).ok()
+        serde_json::from_str(raw).ok()
     }
 }
 
 impl fmt::Debug for Row {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Row({})", self.0)
+        write!(f, "Row({})", self.text)
     }
 }
 
 impl PartialEq for Row {
     fn eq(&self, other: &Row) -> bool {
-        self.0 == other.0
+        self.text == other.text
     }
 }
 
 impl<'de> Deserialize<'de> for Row {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Row, D::Error> {
-        Box::<RawValue>::deserialize(deserializer).map(Row::from_raw)
+        let raw = Box::<RawValue>::deserialize(deserializer)?;
+        let text: Box<str> = raw.into();
+        Ok(Row::unindexed(Arc::from(text)))
     }
 }
+
+/// Reads one row of a page in a single pass: its fields are indexed while they are
+/// validated, and its text is then cut out of the page. `page` is the whole answer the
+/// borrowed keys and values point into.
+#[derive(Clone, Copy)]
+struct RowSeed<'p> {
+    page: &'p str,
+}
+
+impl<'de, 'p> DeserializeSeed<'de> for RowSeed<'p> {
+    type Value = Row;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Row, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de, 'p> Visitor<'de> for RowSeed<'p> {
+    type Value = Row;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a row")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Row, A::Error> {
+        let mut pairs: Vec<(&'de str, &'de str)> = Vec::with_capacity(64);
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            let value = map.next_value::<&'de RawValue>()?.get();
+            match key {
+                Cow::Borrowed(key) => pairs.push((key, value)),
+                // A key with escapes has no place in the page to point at.
+                Cow::Owned(_) => return Err(de::Error::custom(NOT_INDEXABLE)),
+            }
+        }
+        let (Some(first), Some(last)) = (pairs.first(), pairs.last()) else {
+            return Ok(Row::unindexed(Arc::from("{}")));
+        };
+        let page = self.page;
+        let at = |s: &str| -> Option<usize> {
+            let offset = (s.as_ptr() as usize).checked_sub(page.as_ptr() as usize)?;
+            (offset + s.len() <= page.len()).then_some(offset)
+        };
+        let not_indexable = || de::Error::custom(NOT_INDEXABLE);
+        // The row runs from the `{` before its first key's quote to the `}` after its last
+        // value, with only white space in between.
+        let key_at = at(first.0).ok_or_else(not_indexable)?;
+        let bytes = page.as_bytes();
+        let open = bytes[..key_at.saturating_sub(1)]
+            .iter()
+            .rposition(|b| !b.is_ascii_whitespace())
+            .filter(|&i| bytes[i] == b'{')
+            .ok_or_else(not_indexable)?;
+        let value_end = at(last.1).ok_or_else(not_indexable)? + last.1.len();
+        let close = bytes[value_end..]
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .map(|i| value_end + i)
+            .filter(|&i| bytes[i] == b'}')
+            .ok_or_else(not_indexable)?;
+        // `{` and `}` are ASCII, so both ends are character boundaries.
+        let text = page.get(open..=close).ok_or_else(not_indexable)?;
+        let mut index = Vec::with_capacity(pairs.len());
+        for (key, value) in &pairs {
+            let span = |s: &str| -> Option<(u32, u32)> {
+                let from = u32::try_from(at(s)?.checked_sub(open)?).ok()?;
+                Some((from, from + u32::try_from(s.len()).ok()?))
+            };
+            index.push(Span {
+                key: span(key).ok_or_else(not_indexable)?,
+                value: span(value).ok_or_else(not_indexable)?,
+            });
+        }
+        Ok(Row {
+            text: Arc::from(text),
+            index: Arc::from(index),
+        })
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Row, A::Error> {
+        let mut items = Vec::new();
+        while let Some(v) = seq.next_element::<Value>()? {
+            items.push(v);
+        }
+        Ok(Row::from_value(&Value::Array(items)))
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Row, E> {
+        Ok(Row::from_value(&Value::Bool(v)))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Row, E> {
+        Ok(Row::from_value(&Value::from(v)))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Row, E> {
+        Ok(Row::from_value(&Value::from(v)))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Row, E> {
+        Ok(Row::from_value(&Value::from(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Row, E> {
+        Ok(Row::from_value(&Value::String(v.to_owned())))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Row, E> {
+        Ok(Row::from_value(&Value::Null))
+    }
+}
+
+/// Why a page was read again the plain way.
+const NOT_INDEXABLE: &str = "a row that cannot be indexed in place";
 
 /// An object key, borrowed from the text unless it had escapes.
 struct Key<'a>(Cow<'a, str>);
@@ -119,9 +252,54 @@ impl<'de> Deserialize<'de> for Key<'de> {
 }
 
 /// The top-level fields of a JSON object, in the order they were written, each value
-/// still as text.
+/// still as its JSON text.
 pub struct Fields<'a> {
-    pairs: Vec<(Cow<'a, str>, &'a RawValue)>,
+    pairs: Pairs<'a>,
+}
+
+enum Pairs<'a> {
+    /// Read from the text just now.
+    Read(Vec<(Cow<'a, str>, &'a str)>),
+    /// Read when the row was: their places in its text.
+    Indexed { text: &'a str, index: &'a [Span] },
+}
+
+impl<'a> Pairs<'a> {
+    fn len(&self) -> usize {
+        match self {
+            Pairs::Read(pairs) => pairs.len(),
+            Pairs::Indexed { index, .. } => index.len(),
+        }
+    }
+
+    fn key(&self, at: usize) -> &str {
+        match self {
+            Pairs::Read(pairs) => &pairs[at].0,
+            Pairs::Indexed { text, index } => slice(text, index[at].key),
+        }
+    }
+
+    fn key_is(&self, at: usize, key: &str) -> bool {
+        match self {
+            Pairs::Read(pairs) => pairs[at].0 == key,
+            Pairs::Indexed { text, index } => {
+                let (from, to) = index[at].key;
+                (to - from) as usize == key.len()
+                    && text.as_bytes().get(from as usize..to as usize) == Some(key.as_bytes())
+            }
+        }
+    }
+
+    fn value(&self, at: usize) -> &'a str {
+        match self {
+            Pairs::Read(pairs) => pairs[at].1,
+            Pairs::Indexed { text, index } => slice(text, index[at].value),
+        }
+    }
+}
+
+fn slice(text: &str, (from, to): (u32, u32)) -> &str {
+    text.get(from as usize..to as usize).unwrap_or("")
 }
 
 impl<'a> Fields<'a> {
@@ -129,46 +307,74 @@ impl<'a> Fields<'a> {
     pub fn of(json: &'a str) -> Fields<'a> {
         struct FieldsVisitor;
         impl<'de> Visitor<'de> for FieldsVisitor {
-            type Value = Vec<(Cow<'de, str>, &'de RawValue)>;
+            type Value = Vec<(Cow<'de, str>, &'de str)>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("an object")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(64));
+                let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(16));
                 while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-                    pairs.push((key, map.next_value::<&'de RawValue>()?));
+                    pairs.push((key, map.next_value::<&'de RawValue>()?.get()));
                 }
                 Ok(pairs)
             }
         }
         let mut de = serde_json::Deserializer::from_str(json);
         let pairs = de.deserialize_map(FieldsVisitor).unwrap_or_default();
-        Fields { pairs }
+        Fields {
+            pairs: Pairs::Read(pairs),
+        }
     }
 
     /// The value of `key`. A key written twice is read at its first place: the portal
     /// (PHP's `json_encode`) never writes one twice, and checking every row for it would
     /// cost more than the rest of the reading.
-    pub fn get(&self, key: &str) -> Option<&'a RawValue> {
-        self.pairs.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
+    pub fn get(&self, key: &str) -> Option<&'a str> {
+        (0..self.pairs.len())
+            .find(|&at| self.pairs.key_is(at, key))
+            .map(|at| self.pairs.value(at))
     }
 
     /// Like [`Fields::get`], searching from `hint` onwards first: a renderer asking for the
     /// fields in the order the portal wrote them finds each at once.
-    pub fn get_from(&self, key: &str, hint: &mut usize) -> Option<&'a RawValue> {
+    pub fn get_from(&self, key: &str, hint: &mut usize) -> Option<&'a str> {
         let n = self.pairs.len();
         for step in 0..n {
             let at = (*hint + step) % n;
-            if self.pairs[at].0 == key {
+            if self.pairs.key_is(at, key) {
                 *hint = at + 1;
-                return Some(self.pairs[at].1);
+                return Some(self.pairs.value(at));
             }
         }
         None
     }
 
     pub fn is_empty(&self) -> bool {
-        self.pairs.is_empty()
+        self.pairs.len() == 0
+    }
+
+    pub fn len(&self) -> usize {
+        self.pairs.len()
+    }
+
+    /// The place of `key` among the fields.
+    pub fn position(&self, key: &str) -> Option<usize> {
+        (0..self.pairs.len()).find(|&at| self.pairs.key_is(at, key))
+    }
+
+    /// The key at a place.
+    pub fn key_at(&self, at: usize) -> Option<&str> {
+        (at < self.pairs.len()).then(|| self.pairs.key(at))
+    }
+
+    /// True when the field at `at` has this key.
+    pub fn key_at_is(&self, at: usize, key: &str) -> bool {
+        at < self.pairs.len() && self.pairs.key_is(at, key)
+    }
+
+    /// The value at a place.
+    pub fn value_at(&self, at: usize) -> Option<&'a str> {
+        (at < self.pairs.len()).then(|| self.pairs.value(at))
     }
 }
 
@@ -277,9 +483,21 @@ fn walk(mut value: Value, path: Option<&str>) -> Option<Value> {
     Some(value)
 }
 
-struct ResultVisitor;
+/// Reads one call's result; with the page at hand, its rows are indexed as they are read.
+#[derive(Clone, Copy)]
+struct ResultVisitor<'p> {
+    page: Option<&'p str>,
+}
 
-impl<'de> Visitor<'de> for ResultVisitor {
+impl<'de, 'p> DeserializeSeed<'de> for ResultVisitor<'p> {
+    type Value = V3Result;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<V3Result, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de, 'p> Visitor<'de> for ResultVisitor<'p> {
     type Value = V3Result;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -291,13 +509,18 @@ impl<'de> Visitor<'de> for ResultVisitor {
         let mut rest = Map::new();
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
-                "items" => match map.next_value::<RowsOrValue>()? {
+                "items" => match map.next_value_seed(RowsSeed { page: self.page })? {
                     RowsOrValue::Rows(rows) => out.items = Some(rows),
                     RowsOrValue::Value(v) => {
                         rest.insert(key, v);
                     }
                 },
-                "item" => out.item = Some(map.next_value::<Row>()?),
+                "item" => {
+                    out.item = Some(match self.page {
+                        Some(page) => map.next_value_seed(RowSeed { page })?,
+                        None => map.next_value::<Row>()?,
+                    })
+                }
                 _ => {
                     rest.insert(key, map.next_value::<Value>()?);
                 }
@@ -344,7 +567,7 @@ fn scalar(rest: Value) -> V3Result {
 
 impl<'de> Deserialize<'de> for V3Result {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<V3Result, D::Error> {
-        deserializer.deserialize_any(ResultVisitor)
+        deserializer.deserialize_any(ResultVisitor { page: None })
     }
 }
 
@@ -354,19 +577,61 @@ enum RowsOrValue {
     Value(Value),
 }
 
-impl<'de> Deserialize<'de> for RowsOrValue {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<RowsOrValue, D::Error> {
-        let raw = <&RawValue>::deserialize(deserializer)?;
-        let text = raw.get();
-        if text.starts_with('[') {
-            serde_json::from_str::<Vec<Row>>(text)
-                .map(RowsOrValue::Rows)
-                .map_err(de::Error::custom)
-        } else {
-            serde_json::from_str::<Value>(text)
-                .map(RowsOrValue::Value)
-                .map_err(de::Error::custom)
+/// Reads `items` in the same pass as the rest of the answer: each row is scanned once.
+struct RowsSeed<'p> {
+    page: Option<&'p str>,
+}
+
+impl<'de, 'p> DeserializeSeed<'de> for RowsSeed<'p> {
+    type Value = RowsOrValue;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<RowsOrValue, D::Error> {
+        struct RowsVisitor<'p> {
+            page: Option<&'p str>,
         }
+        impl<'de, 'p> Visitor<'de> for RowsVisitor<'p> {
+            type Value = RowsOrValue;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of rows")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RowsOrValue, A::Error> {
+                let mut rows = Vec::with_capacity(seq.size_hint().unwrap_or(64));
+                loop {
+                    let row = match self.page {
+                        Some(page) => seq.next_element_seed(RowSeed { page })?,
+                        None => seq.next_element::<Row>()?,
+                    };
+                    match row {
+                        Some(row) => rows.push(row),
+                        None => break,
+                    }
+                }
+                Ok(RowsOrValue::Rows(rows))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RowsOrValue, A::Error> {
+                Value::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RowsOrValue::Value)
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<RowsOrValue, E> {
+                Ok(RowsOrValue::Value(Value::Bool(v)))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RowsOrValue, E> {
+                Ok(RowsOrValue::Value(Value::from(v)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RowsOrValue, E> {
+                Ok(RowsOrValue::Value(Value::from(v)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RowsOrValue, E> {
+                Ok(RowsOrValue::Value(Value::from(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RowsOrValue, E> {
+                Ok(RowsOrValue::Value(Value::String(v.to_owned())))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<RowsOrValue, E> {
+                Ok(RowsOrValue::Value(Value::Null))
+            }
+        }
+        deserializer.deserialize_any(RowsVisitor { page: self.page })
     }
 }
 
@@ -377,23 +642,41 @@ pub enum V3Results {
     Many(Vec<V3Result>),
 }
 
+/// Reads `result`: one call's, or a batch's list of them.
+struct ResultsSeed<'p> {
+    page: Option<&'p str>,
+}
+
 impl<'de> Deserialize<'de> for V3Results {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<V3Results, D::Error> {
-        struct ResultsVisitor;
-        impl<'de> Visitor<'de> for ResultsVisitor {
+        ResultsSeed { page: None }.deserialize(deserializer)
+    }
+}
+
+impl<'de, 'p> DeserializeSeed<'de> for ResultsSeed<'p> {
+    type Value = V3Results;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<V3Results, D::Error> {
+        struct ResultsVisitor<'p> {
+            page: Option<&'p str>,
+        }
+        impl<'de, 'p> Visitor<'de> for ResultsVisitor<'p> {
             type Value = V3Results;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a REST 3.0 result or a batch's results")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<V3Results, A::Error> {
                 let mut all = Vec::new();
-                while let Some(r) = seq.next_element::<V3Result>()? {
+                let one = ResultVisitor { page: self.page };
+                while let Some(r) = seq.next_element_seed(one)? {
                     all.push(r);
                 }
                 Ok(V3Results::Many(all))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V3Results, A::Error> {
-                ResultVisitor.visit_map(map).map(V3Results::One)
+                ResultVisitor { page: self.page }
+                    .visit_map(map)
+                    .map(V3Results::One)
             }
             fn visit_bool<E: de::Error>(self, v: bool) -> Result<V3Results, E> {
                 Ok(V3Results::One(scalar(Value::Bool(v))))
@@ -414,7 +697,7 @@ impl<'de> Deserialize<'de> for V3Results {
                 Ok(V3Results::One(scalar(Value::Null)))
             }
         }
-        deserializer.deserialize_any(ResultsVisitor)
+        deserializer.deserialize_any(ResultsVisitor { page: self.page })
     }
 }
 
@@ -458,8 +741,16 @@ pub struct V3Body {
 impl V3Body {
     /// Reads a body; `None` when it is not JSON.
     pub fn parse(bytes: &[u8]) -> Option<V3Body> {
-        let mut de = serde_json::Deserializer::from_slice(bytes);
-        let body = BodySeed.deserialize(&mut de).ok()?;
+        // Checked as UTF-8 once, so that reading borrowed keys and values checks nothing
+        // again; in one pass, indexing rows in place; a page with a row that cannot be (a
+        // key with escapes) is read again the plain way.
+        let text = std::str::from_utf8(bytes).ok()?;
+        Self::parse_with(text, Some(text)).or_else(|| Self::parse_with(text, None))
+    }
+
+    fn parse_with(text: &str, page: Option<&str>) -> Option<V3Body> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let body = BodySeed { page }.deserialize(&mut de).ok()?;
         de.end().ok()?;
         Some(body)
     }
@@ -487,14 +778,18 @@ impl V3Body {
     }
 }
 
-struct BodySeed;
+struct BodySeed<'p> {
+    page: Option<&'p str>,
+}
 
-impl<'de> DeserializeSeed<'de> for BodySeed {
+impl<'de, 'p> DeserializeSeed<'de> for BodySeed<'p> {
     type Value = V3Body;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<V3Body, D::Error> {
-        struct BodyVisitor;
-        impl<'de> Visitor<'de> for BodyVisitor {
+        struct BodyVisitor<'p> {
+            page: Option<&'p str>,
+        }
+        impl<'de, 'p> Visitor<'de> for BodyVisitor<'p> {
             type Value = V3Body;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a JSON answer")
@@ -504,7 +799,7 @@ impl<'de> DeserializeSeed<'de> for BodySeed {
                 let mut rest = Map::new();
                 while let Some(key) = map.next_key::<String>()? {
                     if key == "result" {
-                        result = Some(map.next_value::<V3Results>()?);
+                        result = Some(map.next_value_seed(ResultsSeed { page: self.page })?);
                     } else {
                         rest.insert(key, map.next_value::<Value>()?);
                     }
@@ -543,7 +838,7 @@ impl<'de> DeserializeSeed<'de> for BodySeed {
         fn other(rest: Value) -> V3Body {
             V3Body { result: None, rest }
         }
-        deserializer.deserialize_any(BodyVisitor)
+        deserializer.deserialize_any(BodyVisitor { page: self.page })
     }
 }
 
@@ -563,6 +858,39 @@ mod tests {
         assert_eq!(rows[0].id(), Some(7));
         assert_eq!(rows[1].to_value(), json!({"id": 8}));
         assert_eq!(result.at("items.1.id"), Some(json!(8)));
+    }
+
+    #[test]
+    fn rows_read_from_a_page_are_indexed_in_place_whatever_the_white_space() {
+        let page = b" { \"result\" : { \"items\" : [ { \"id\" : 7 , \"t\" : \"x\\\"y\" } ,{}, 3 ],\n \"item\":{\"k\":[1, 2]} } } ";
+        let result = V3Body::parse(page).unwrap().result.unwrap().into_one();
+        let rows = result.rows();
+        assert_eq!(rows[0].text(), r#"{ "id" : 7 , "t" : "x\"y" }"#);
+        assert!(!rows[0].index.is_empty());
+        let fields = rows[0].fields();
+        assert_eq!(fields.get("id"), Some("7"));
+        assert_eq!(fields.get("t"), Some(r#""x\"y""#));
+        assert_eq!(rows[0].id(), Some(7));
+        assert_eq!(rows[1].text(), "{}");
+        assert_eq!(rows[2].to_value(), json!(3));
+        assert_eq!(
+            result.item.as_ref().unwrap().fields().get("k"),
+            Some("[1, 2]")
+        );
+    }
+
+    #[test]
+    fn a_page_with_an_escaped_key_is_read_the_plain_way() {
+        let page = br#"{"result":{"items":[{"id":1},{"i\u0064":2}]}}"#;
+        let rows = V3Body::parse(page)
+            .unwrap()
+            .result
+            .unwrap()
+            .into_one()
+            .take_rows();
+        assert!(rows.iter().all(|r| r.index.is_empty()));
+        assert_eq!(rows[1].id(), Some(2));
+        assert_eq!(rows[1].fields().get("id"), Some("2"));
     }
 
     #[test]
@@ -594,10 +922,10 @@ mod tests {
         let text = r#"{"a":1,"b":"x","c\u0041":[1]}"#;
         let fields = Fields::of(text);
         let mut hint = 0;
-        assert_eq!(fields.get_from("a", &mut hint).unwrap().get(), "1");
-        assert_eq!(fields.get_from("cA", &mut hint).unwrap().get(), "[1]");
-        assert_eq!(fields.get_from("b", &mut hint).unwrap().get(), "\"x\"");
-        assert_eq!(fields.get("b").unwrap().get(), "\"x\"");
+        assert_eq!(fields.get_from("a", &mut hint), Some("1"));
+        assert_eq!(fields.get_from("cA", &mut hint), Some("[1]"));
+        assert_eq!(fields.get_from("b", &mut hint), Some("\"x\""));
+        assert_eq!(fields.get("b"), Some("\"x\""));
         assert!(fields.get("z").is_none());
         assert!(Fields::of("[1,2]").is_empty());
     }
