@@ -285,9 +285,9 @@ impl Metrics {
     fn name(&self, name: &str) -> Name {
         let plain = !name.is_empty()
             && name.len() <= 120
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || " ._-:,()=<>!%@*[]$".contains(c));
+            && name.bytes().all(|b| {
+                b.is_ascii_alphanumeric() || b" ._-:,()=<>!%@*[]$".contains(&b)
+            });
         if !plain {
             return self.other.clone();
         }
