@@ -285,9 +285,9 @@ impl Metrics {
     fn name(&self, name: &str) -> Name {
         let plain = !name.is_empty()
             && name.len() <= 120
-            && name.bytes().all(|b| {
-                b.is_ascii_alphanumeric() || b" ._-:,()=<>!%@*[]$".contains(&b)
-            });
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b" ._-:,()=<>!%@*[]$".contains(&b));
         if !plain {
             return self.other.clone();
         }
