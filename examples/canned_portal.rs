@@ -469,6 +469,7 @@ fn main() -> std::process::ExitCode {
         let options = ServeOptions {
             tls: None,
             header_read_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(75),
             drain_timeout: Duration::from_secs(1),
         };
         let mut signals = b24bridge::server::ShutdownSignals::install();

@@ -32,25 +32,30 @@ pub fn json_response(status: StatusCode, bytes: impl Into<Bytes>) -> Response<Bo
     response
 }
 
-/// A streamed body that must end by `deadline`, and holds `guard` until it ends (a slot of
-/// the portal connection cap). Past the deadline it fails, so hyper cuts the answer off
-/// visibly (a short `Content-Length` body or a chunked one without its last chunk) rather
-/// than leaving the client waiting.
-pub fn with_deadline<G: Send + Sync + Unpin + 'static>(
-    body: Body,
-    deadline: tokio::time::Instant,
-    guard: G,
-) -> Body {
+/// A streamed body that must end when `sleep` fires, and holds `guard` until it ends (a
+/// slot of the portal connection cap). Past the deadline it fails, so hyper cuts the answer
+/// off visibly (a short `Content-Length` body or a chunked one without its last chunk)
+/// rather than leaving the client waiting.
+///
+/// The timer is the caller's: the portal client hands over the one it waited for the head
+/// with, reset to the body's deadline, so an answer costs one timer, not two. The inner
+/// body's errors are boxed here, so it is wrapped and boxed once.
+pub fn with_deadline<B, G>(body: B, sleep: std::pin::Pin<Box<tokio::time::Sleep>>, guard: G) -> Body
+where
+    B: http_body::Body<Data = Bytes> + Send + Sync + Unpin + 'static,
+    B::Error: Into<BoxError>,
+    G: Send + Sync + Unpin + 'static,
+{
     Deadline {
         inner: body,
-        sleep: Box::pin(tokio::time::sleep_until(deadline)),
+        sleep,
         guard: Some(guard),
     }
     .boxed()
 }
 
-struct Deadline<G> {
-    inner: Body,
+struct Deadline<B, G> {
+    inner: B,
     sleep: std::pin::Pin<Box<tokio::time::Sleep>>,
     guard: Option<G>,
 }
@@ -60,7 +65,12 @@ struct Deadline<G> {
 #[error("the portal's answer did not finish within client.body_timeout")]
 pub struct BodyDeadline;
 
-impl<G: Unpin> http_body::Body for Deadline<G> {
+impl<B, G> http_body::Body for Deadline<B, G>
+where
+    B: http_body::Body<Data = Bytes> + Unpin,
+    B::Error: Into<BoxError>,
+    G: Unpin,
+{
     type Data = Bytes;
     type Error = BoxError;
 
@@ -75,7 +85,7 @@ impl<G: Unpin> http_body::Body for Deadline<G> {
                 this.guard = None;
                 Poll::Ready(None)
             }
-            Poll::Ready(Some(frame)) => Poll::Ready(Some(frame)),
+            Poll::Ready(Some(frame)) => Poll::Ready(Some(frame.map_err(Into::into))),
             Poll::Pending => match this.sleep.as_mut().poll(cx) {
                 Poll::Ready(()) => {
                     this.guard = None;

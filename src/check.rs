@@ -43,11 +43,12 @@ pub fn describe(config: &Config, file: Option<&Path>) -> String {
     }
     let _ = writeln!(
         out,
-        "timeouts:         connect {}, response {}, pool idle {}, header read {}",
+        "timeouts:         connect {}, response {}, pool idle {}, header read {}, client idle {}",
         duration(config.connect_timeout),
         duration(config.response_timeout),
         duration(config.pool_idle_timeout),
         duration(config.header_read_timeout),
+        duration(config.idle_timeout),
     );
     let _ = writeln!(
         out,

@@ -27,6 +27,10 @@ pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(70);
 /// connection the portal is about to close.
 pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(50);
 pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a client's keep-alive connection may sit idle. Above the 60 s idle timeout of
+/// common load balancers, so the balancer, not the bridge, closes a connection first and
+/// never sends a request on one the bridge is closing.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(75);
 /// Under Kubernetes' default 30 s termination grace period.
 pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(20);
 /// No pause by default: a local process should stop at once. Kubernetes deployments set a
@@ -157,6 +161,9 @@ pub struct RawLimits {
     pub max_vars: u64,
     pub max_depth: u64,
     pub header_read_timeout: String,
+    /// A keep-alive connection with no request in flight and no bytes moved for this
+    /// long is closed.
+    pub idle_timeout: String,
     pub body_read_timeout: String,
     /// Translated calls (and bridge-run batches) served at once; more wait their turn.
     pub max_concurrent_translations: u64,
@@ -224,6 +231,7 @@ impl Default for RawLimits {
             max_vars: d.max_vars as u64,
             max_depth: d.max_depth as u64,
             header_read_timeout: duration_text(DEFAULT_HEADER_READ_TIMEOUT),
+            idle_timeout: duration_text(DEFAULT_IDLE_TIMEOUT),
             body_read_timeout: duration_text(DEFAULT_BODY_READ_TIMEOUT),
             max_concurrent_translations: DEFAULT_MAX_CONCURRENT_TRANSLATIONS as u64,
             max_queued_translations: DEFAULT_MAX_QUEUED_TRANSLATIONS as u64,
@@ -332,6 +340,7 @@ pub struct Config {
     pub ca_file: Option<PathBuf>,
     pub limits: DecodeLimits,
     pub header_read_timeout: Duration,
+    pub idle_timeout: Duration,
     pub body_read_timeout: Duration,
     pub max_concurrent_translations: usize,
     pub max_queued_translations: usize,
@@ -407,6 +416,28 @@ fn parse_duration(key: &'static str, value: &str) -> Result<Duration, ConfigErro
             value: value.to_owned(),
             problem: "a zero duration would fail every request".to_owned(),
             fix: "use a positive duration such as \"5s\"",
+        });
+    }
+    Ok(d)
+}
+
+/// `limits.idle_timeout`: positive, since a zero one would close every keep-alive
+/// connection as soon as its answer is written.
+fn parse_idle_timeout(value: &str) -> Result<Duration, ConfigError> {
+    let key = "limits.idle_timeout";
+    let d = humantime::parse_duration(value).map_err(|e| ConfigError::Invalid {
+        key,
+        value: value.to_owned(),
+        problem: e.to_string(),
+        fix: "write a duration such as \"30s\" or \"75s\"",
+    })?;
+    if d.is_zero() {
+        return Err(ConfigError::Invalid {
+            key,
+            value: value.to_owned(),
+            problem: "a zero idle timeout would close every keep-alive connection after one answer"
+                .to_owned(),
+            fix: "use a positive duration such as \"75s\"",
         });
     }
     Ok(d)
@@ -584,6 +615,7 @@ impl Config {
                 "limits.header_read_timeout",
                 &raw.limits.header_read_timeout,
             )?,
+            idle_timeout: parse_idle_timeout(&raw.limits.idle_timeout)?,
             body_read_timeout: parse_duration(
                 "limits.body_read_timeout",
                 &raw.limits.body_read_timeout,

@@ -63,15 +63,16 @@ async fn forward_parts(
     body: Body,
     peer: SocketAddr,
 ) -> Result<Response<Body>, BridgeError> {
-    let target = parts
-        .uri
-        .path_and_query()
-        .map(|pq| pq.as_str())
-        .unwrap_or("/");
-    parts.uri = client
-        .upstream()
-        .uri_for(target)
-        .map_err(|e| BridgeError::UpstreamProtocol(e.to_string()))?;
+    // The target as parsed already, on the portal's scheme and authority: no reparse.
+    let upstream = client.upstream();
+    let mut uri = std::mem::take(&mut parts.uri).into_parts();
+    uri.scheme = Some(upstream.scheme.clone());
+    uri.authority = Some(upstream.authority.clone());
+    if uri.path_and_query.is_none() {
+        uri.path_and_query = Some(http::uri::PathAndQuery::from_static("/"));
+    }
+    parts.uri =
+        http::Uri::from_parts(uri).map_err(|e| BridgeError::UpstreamProtocol(e.to_string()))?;
     headers::remove_hop_by_hop(&mut parts.headers);
     parts.headers.remove(header::HOST);
     headers::append_forwarded_for(&mut parts.headers, peer.ip());

@@ -9,10 +9,10 @@
 
 use std::cell::Cell;
 use std::collections::HashSet;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
@@ -22,11 +22,71 @@ use prometheus_client::registry::Registry;
 /// Distinct method names (and fallback reasons) kept as labels; later ones count as "other".
 const MAX_NAMES: usize = 256;
 
+/// A method name kept as a label, interned: every `Name` of one text is the same
+/// allocation (see [`Metrics::name`]), so the per-call series lookup hashes and compares a
+/// pointer, not the text.
+#[derive(Clone, Debug)]
+pub struct Name(Arc<str>);
+
+impl Name {
+    fn new(text: &str) -> Name {
+        Name(Arc::from(text))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq for Name {
+    fn eq(&self, other: &Name) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Name {}
+
+impl std::hash::Hash for Name {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        std::ptr::hash(Arc::as_ptr(&self.0).cast::<u8>(), state);
+    }
+}
+
+impl EncodeLabelValue for Name {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        EncodeLabelValue::encode(&self.as_str(), encoder)
+    }
+}
+
+/// Interned names, found by their text.
+#[derive(Clone)]
+struct Interned(Name);
+
+impl PartialEq for Interned {
+    fn eq(&self, other: &Interned) -> bool {
+        self.0.as_str() == other.0.as_str()
+    }
+}
+
+impl Eq for Interned {}
+
+impl std::hash::Hash for Interned {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.as_str().hash(state);
+    }
+}
+
+impl std::borrow::Borrow<str> for Interned {
+    fn borrow(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct CallLabels {
-    pub method: String,
-    pub route: String,
-    pub status: String,
+    pub method: Name,
+    pub route: &'static str,
+    pub status: u16,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -37,9 +97,15 @@ pub struct FallbackLabels {
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct PortalLabels {
-    pub api: String,
-    pub method: String,
-    pub outcome: String,
+    pub api: &'static str,
+    pub method: Name,
+    pub outcome: &'static str,
+}
+
+/// The API and method of a portal request, worked out before it is sent.
+pub struct PortalSeries {
+    api: &'static str,
+    method: Name,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -80,7 +146,11 @@ pub struct Metrics {
     shadow_comparisons: Family<ShadowLabels, Counter>,
     shadow_mismatches: Family<PathLabels, Counter>,
     shadow_skips: Family<FallbackLabels, Counter>,
-    names: RwLock<HashSet<String>>,
+    names: RwLock<HashSet<Interned>>,
+    /// The label of names unlike a method or beyond the cap.
+    other: Name,
+    /// The label of calls without a v2 method.
+    none: Name,
 }
 
 fn latency_buckets() -> impl Iterator<Item = f64> {
@@ -191,6 +261,8 @@ impl Metrics {
             in_flight,
             reloads,
             names: RwLock::new(HashSet::new()),
+            other: Name::new("other"),
+            none: Name::new("-"),
         }
     }
 
@@ -205,45 +277,67 @@ impl Metrics {
     /// `name` as a label: itself when it looks like a method or reason and the cap allows,
     /// else "other".
     fn label(&self, name: &str) -> String {
+        self.name(name).as_str().to_owned()
+    }
+
+    /// `name` interned as a label: itself when it looks like a method or reason and the
+    /// cap allows, else "other".
+    fn name(&self, name: &str) -> Name {
         let plain = !name.is_empty()
             && name.len() <= 120
             && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || " ._-:,()=<>!%@*[]$".contains(c));
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b" ._-:,()=<>!%@*[]$".contains(&b));
         if !plain {
-            return "other".to_owned();
+            return self.other.clone();
         }
         // Every call passes here: a known name costs a shared read lock only.
-        if self
+        if let Some(known) = self
             .names
             .read()
             .unwrap_or_else(|e| e.into_inner())
-            .contains(name)
+            .get(name)
         {
-            return name.to_owned();
+            return known.0.clone();
         }
         let mut names = self.names.write().unwrap_or_else(|e| e.into_inner());
-        if names.len() < MAX_NAMES {
-            names.insert(name.to_owned());
-            name.to_owned()
-        } else if names.contains(name) {
-            name.to_owned()
+        if let Some(known) = names.get(name) {
+            known.0.clone()
+        } else if names.len() < MAX_NAMES {
+            let interned = if name == "other" {
+                self.other.clone()
+            } else if name == "-" {
+                self.none.clone()
+            } else {
+                Name::new(name)
+            };
+            names.insert(Interned(interned.clone()));
+            interned
         } else {
-            "other".to_owned()
+            self.other.clone()
         }
     }
 
-    pub fn call(&self, method: &str, route: &str, status: u16) {
-        let method = if method.is_empty() {
-            "-".to_owned()
+    /// A v2 method as the label its calls count under ("-" for none).
+    pub fn method_label(&self, method: &str) -> Name {
+        if method.is_empty() {
+            self.none.clone()
         } else {
-            self.label(method)
-        };
+            self.name(method)
+        }
+    }
+
+    pub fn call(&self, method: &str, route: &'static str, status: u16) {
+        self.call_as(self.method_label(method), route, status);
+    }
+
+    /// One call answered, its method already a label.
+    pub fn call_as(&self, method: Name, route: &'static str, status: u16) {
         self.calls
             .get_or_create(&CallLabels {
                 method,
-                route: route.to_owned(),
-                status: status.to_string(),
+                route,
+                status,
             })
             .inc();
     }
@@ -258,18 +352,36 @@ impl Metrics {
     }
 
     /// One request to the portal at `path`, answered as `outcome` after `head_time`.
-    pub fn portal_request(&self, path: &str, outcome: &str, head_time: Duration) {
+    pub fn portal_request(&self, path: &str, outcome: &'static str, head_time: Duration) {
+        let series = self.portal_series(path);
+        self.portal_request_in(series, outcome, head_time);
+    }
+
+    /// The series a request to the portal at `path` counts in; never the path itself.
+    pub fn portal_series(&self, path: &str) -> PortalSeries {
         let api = if path.starts_with("/rest/api/") {
             "v3"
         } else {
             "v2"
         };
-        let method = method_of_path(path);
+        PortalSeries {
+            api,
+            method: self.name(method_of_path(path)),
+        }
+    }
+
+    /// One request to the portal, answered as `outcome` after `head_time`.
+    pub fn portal_request_in(
+        &self,
+        series: PortalSeries,
+        outcome: &'static str,
+        head_time: Duration,
+    ) {
         self.portal_requests
             .get_or_create(&PortalLabels {
-                api: api.to_owned(),
-                method: self.label(method),
-                outcome: outcome.to_owned(),
+                api: series.api,
+                method: series.method,
+                outcome,
             })
             .inc();
         self.portal_seconds.observe(head_time.as_secs_f64());
@@ -348,10 +460,11 @@ fn method_of_path(path: &str) -> &str {
         .strip_prefix("/rest/api/")
         .or_else(|| path.strip_prefix("/rest/"))
         .unwrap_or("");
-    let segments: Vec<&str> = rest.split('/').collect();
-    let method = match segments.as_slice() {
-        [user, _code, method] if user.bytes().all(|b| b.is_ascii_digit()) => method,
-        [method] if !method.bytes().all(|b| b.is_ascii_digit()) => method,
+    let mut segments = rest.split('/');
+    let first = segments.next().unwrap_or("");
+    let method = match (segments.next(), segments.next(), segments.next()) {
+        (Some(_code), Some(method), None) if first.bytes().all(|b| b.is_ascii_digit()) => method,
+        (None, _, _) if !first.bytes().all(|b| b.is_ascii_digit()) => first,
         _ => "",
     };
     method

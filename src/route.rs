@@ -103,19 +103,24 @@ pub fn route(path: &str) -> Route {
     };
     // One trailing slash is tolerated (b24phpsdk always sends it).
     let rest = rest.strip_suffix('/').unwrap_or(rest);
-    let segments: Vec<&str> = rest.split('/').collect();
-    if segments
-        .iter()
-        .any(|s| s.is_empty() || *s == "." || *s == "..")
-    {
-        return Route::Malformed("the path has an empty or dot segment");
+    // The first three segments and how many there are, without collecting them.
+    let mut first = [""; 3];
+    let mut count = 0;
+    for segment in rest.split('/') {
+        if segment.is_empty() || segment == "." || segment == ".." {
+            return Route::Malformed("the path has an empty or dot segment");
+        }
+        if let Some(slot) = first.get_mut(count) {
+            *slot = segment;
+        }
+        count += 1;
     }
-    if segments[0].eq_ignore_ascii_case("api") {
+    if first[0].eq_ignore_ascii_case("api") {
         return Route::V3;
     }
-    match segments.as_slice() {
-        [method] => v2_call(V2Auth::OAuth, method),
-        [user, code, method] => match user.parse::<u64>() {
+    match (count, first) {
+        (1, [method, _, _]) => v2_call(V2Auth::OAuth, method),
+        (3, [user, code, method]) => match user.parse::<u64>() {
             Ok(user_id) if is_webhook_code(code) => v2_call(
                 V2Auth::Webhook {
                     user_id,
@@ -126,7 +131,7 @@ pub fn route(path: &str) -> Route {
             Ok(_) => Route::Malformed("the webhook code has characters a webhook code cannot have"),
             Err(_) => Route::Malformed("the webhook user id is not a number"),
         },
-        [_, _] => Route::Malformed("a webhook path needs /rest/{user_id}/{code}/{method}"),
+        (2, _) => Route::Malformed("a webhook path needs /rest/{user_id}/{code}/{method}"),
         _ => Route::Malformed("too many path segments"),
     }
 }

@@ -85,6 +85,11 @@ impl RunningBridge {
             ),
             ("admin.listen", old.admin_listen != config.admin_listen),
             (
+                "limits.header_read_timeout, limits.idle_timeout",
+                old.header_read_timeout != config.header_read_timeout
+                    || old.idle_timeout != config.idle_timeout,
+            ),
+            (
                 "limits.max_concurrent_translations",
                 old.max_concurrent_translations != config.max_concurrent_translations,
             ),
@@ -173,6 +178,7 @@ pub async fn start(mut config: Config) -> Result<RunningBridge, StartupError> {
     let options = ServeOptions {
         tls,
         header_read_timeout: config.header_read_timeout,
+        idle_timeout: config.idle_timeout,
         drain_timeout: config.drain_timeout,
     };
     let admin_listener = match config.admin_listen {
@@ -191,6 +197,7 @@ pub async fn start(mut config: Config) -> Result<RunningBridge, StartupError> {
         let options = ServeOptions {
             tls: None,
             header_read_timeout: admin_bridge.config().header_read_timeout,
+            idle_timeout: admin_bridge.config().idle_timeout,
             drain_timeout: std::time::Duration::from_secs(1),
         };
         tokio::spawn(listener::serve(

@@ -214,7 +214,14 @@ impl Bridge {
         peer: SocketAddr,
     ) -> Response<Body> {
         let started = Instant::now();
-        let log_target = redact::target_for_log(request.uri().path(), request.uri().query());
+        // The access log is at info: below it (the default is info, deployments that
+        // measure run warn) nothing of the line is worked out.
+        let logged = tracing::enabled!(target: "b24bridge::access", tracing::Level::INFO);
+        let log_target = if logged {
+            redact::target_for_log(request.uri().path(), request.uri().query())
+        } else {
+            String::new()
+        };
         let http_method = request.method().clone();
         // An absolute-form target ("GET http://host/...") asks for a forward proxy: refused.
         let route = if request.uri().authority().is_some() {
@@ -222,12 +229,20 @@ impl Bridge {
         } else {
             route::route(request.uri().path())
         };
-        let v2_method = match &route {
-            Route::V2(call) => call.method.clone(),
-            _ => String::new(),
+        let metrics = self.client.metrics();
+        // The method as a metrics label (interned, no copy), and as logged.
+        let (v2_label, v2_method) = match &route {
+            Route::V2(call) => (
+                metrics.method_label(&call.method),
+                if logged {
+                    call.method.clone()
+                } else {
+                    String::new()
+                },
+            ),
+            _ => (metrics.method_label(""), String::new()),
         };
         let config = self.config();
-        let metrics = self.client.metrics();
         let _in_flight = metrics.in_flight();
         let portal_time = std::cell::Cell::new(std::time::Duration::ZERO);
         let (outcome, portal_time) = crate::metrics::PORTAL_TIME
@@ -245,7 +260,8 @@ impl Bridge {
                 answers::error_response(&error, config.rules.json)
             }
         };
-        tracing::info!(
+        if logged {
+            tracing::info!(
             target: "b24bridge::access",
             http_method = %http_method,
             path = %log_target,
@@ -256,12 +272,13 @@ impl Bridge {
             status = response.status().as_u16(),
             latency_us = started.elapsed().as_micros() as u64,
             "request"
-        );
-        let status = response.status().as_u16();
-        metrics.call(&v2_method, served.as_str(), status);
-        if let (Served::FellBack, Some(reason)) = (served, outcome.reason.as_deref()) {
-            metrics.fallback(&v2_method, reason);
+            );
         }
+        let status = response.status().as_u16();
+        if let (Served::FellBack, Some(reason)) = (served, outcome.reason.as_deref()) {
+            metrics.fallback(v2_label.as_str(), reason);
+        }
+        metrics.call_as(v2_label, served.as_str(), status);
         metrics.added_latency(started.elapsed().saturating_sub(portal_time));
         response
     }

@@ -57,6 +57,9 @@ pub struct UpstreamClient {
     /// The portal's UTC offset, learned from the `time` blocks of its answers.
     utc_offset: Arc<AtomicI32>,
     metrics: Arc<Metrics>,
+    /// The `Host` header every request gets when it has none, built once (hyper-util would
+    /// format it per request).
+    host: Option<HeaderValue>,
 }
 
 /// Stands for "no offset learned yet" (no real offset is this far from UTC).
@@ -251,6 +254,8 @@ impl UpstreamClient {
         let client = Client::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
             .pool_idle_timeout(config.pool_idle_timeout)
+            // `send` sets it, from `host` below.
+            .set_host(false)
             .build(https);
         Ok(UpstreamClient {
             client,
@@ -261,6 +266,7 @@ impl UpstreamClient {
             body_limit: config.limits.max_body_bytes,
             utc_offset: Arc::new(AtomicI32::new(UNKNOWN_OFFSET)),
             metrics: Arc::new(Metrics::new()),
+            host: host_header(&config.upstream),
         })
     }
 
@@ -288,8 +294,13 @@ impl UpstreamClient {
     /// head must come within `client.response_timeout`, the body within
     /// `client.body_timeout` after it (else the body fails and the answer is cut off).
     /// Beyond `client.max_connections` requests in flight, refused at once.
-    pub async fn send(&self, request: Request<Body>) -> Result<Response<Body>, BridgeError> {
-        let path = request.uri().path().to_owned();
+    pub async fn send(&self, mut request: Request<Body>) -> Result<Response<Body>, BridgeError> {
+        let series = self.metrics.portal_series(request.uri().path());
+        if let Some(host) = &self.host {
+            if !request.headers().contains_key(header::HOST) {
+                request.headers_mut().insert(header::HOST, host.clone());
+            }
+        }
         let sent = Instant::now();
         let result = self.send_counted(request).await;
         let outcome = match &result {
@@ -304,7 +315,8 @@ impl UpstreamClient {
             Err(BridgeError::Overloaded(_)) => "refused_by_bridge",
             Err(_) => "error",
         };
-        self.metrics.portal_request(&path, outcome, sent.elapsed());
+        self.metrics
+            .portal_request_in(series, outcome, sent.elapsed());
         result
     }
 
@@ -312,20 +324,25 @@ impl UpstreamClient {
         let permit = self.connections.clone().try_acquire_owned().map_err(|_| {
             BridgeError::Overloaded("client.max_connections requests are with the portal")
         })?;
-        let response =
-            match tokio::time::timeout(self.response_timeout, self.client.request(request)).await {
-                Err(_) => {
-                    return Err(BridgeError::UpstreamTimeout(
-                        humantime::format_duration(self.response_timeout).to_string(),
-                    ))
-                }
-                Ok(Ok(response)) => response,
-                Ok(Err(e)) => return Err(classify(&e, self.body_limit)),
-            };
-        let deadline = tokio::time::Instant::now() + self.body_timeout;
+        // One timer for the exchange: the head's deadline, then reset to the body's.
+        let mut timer = Box::pin(tokio::time::sleep(self.response_timeout));
+        let response = tokio::select! {
+            biased;
+            response = self.client.request(request) => match response {
+                Ok(response) => response,
+                Err(e) => return Err(classify(&e, self.body_limit)),
+            },
+            () = timer.as_mut() => {
+                return Err(BridgeError::UpstreamTimeout(
+                    humantime::format_duration(self.response_timeout).to_string(),
+                ))
+            }
+        };
+        timer
+            .as_mut()
+            .reset(tokio::time::Instant::now() + self.body_timeout);
         let (parts, incoming) = response.into_parts();
-        let incoming = incoming.map_err(boxed_error).boxed();
-        let body = body::with_deadline(incoming, deadline, permit);
+        let body = body::with_deadline(incoming, timer, permit);
         Ok(Response::from_parts(parts, body))
     }
 
@@ -462,8 +479,16 @@ async fn read_answer(mut body: Body) -> Result<Bytes, BridgeError> {
     Ok(bytes.freeze())
 }
 
-fn boxed_error(e: hyper::Error) -> body::BoxError {
-    Box::new(e)
+/// The `Host` header of requests to `upstream`: its host, with the port unless it is the
+/// scheme's default (as hyper-util writes it).
+fn host_header(upstream: &Upstream) -> Option<HeaderValue> {
+    let host = upstream.authority.host();
+    let default = if upstream.is_https() { 443 } else { 80 };
+    let text = match upstream.authority.port_u16() {
+        Some(port) if port != default => format!("{host}:{port}"),
+        _ => host.to_owned(),
+    };
+    HeaderValue::from_str(&text).ok()
 }
 
 /// Turns a client error into the v2 error the caller sees. Only error kinds and OS

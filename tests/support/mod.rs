@@ -79,6 +79,7 @@ impl MockPortal {
         let options = ServeOptions {
             tls: None,
             header_read_timeout: Duration::from_secs(5),
+            idle_timeout: Duration::from_secs(75),
             drain_timeout: Duration::from_secs(1),
         };
         tokio::spawn(listener::serve(
