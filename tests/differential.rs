@@ -96,7 +96,10 @@ fn at(mut case: Case, target_prefix: &str) -> Case {
     case
 }
 
-async fn run(pair: &Pair, cases: Vec<Case>) {
+/// Runs the cases; returns how many rows both renderers were compared on.
+async fn run(pair: &Pair, cases: Vec<Case>) -> usize {
+    let mut rows_compared = 0;
+    let mut reads = 0;
     for case in cases {
         let mut headers = Vec::new();
         if let Some(ct) = &case.content_type {
@@ -109,11 +112,28 @@ async fn run(pair: &Pair, cases: Vec<Case>) {
         assert_same(&what, &direct, &bridged);
         let method = method_of(&case.target);
         match case.via {
-            Via::V3 => pair.assert_served_by_v3(&what, &method),
+            Via::V3 => {
+                pair.assert_served_by_v3(&what, &method);
+                // Both renderers, on the rows this call reads.
+                if method.ends_with(".get") || method.ends_with(".list") {
+                    reads += 1;
+                }
+                rows_compared += support::renderers::assert_renderers_agree(
+                    pair.behind.local_addr(),
+                    &case.target,
+                    case.content_type.as_deref(),
+                    &case.body,
+                )
+                .await;
+            }
             Via::Fallback => pair.assert_fell_back(&what, &method, &bridged),
             Via::Local => pair.assert_answered_locally(&what, &bridged),
         }
     }
+    if reads > 0 {
+        assert!(rows_compared > 0, "no rows were rendered both ways");
+    }
+    rows_compared
 }
 
 use Via::{Fallback, Local, V3};

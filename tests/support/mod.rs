@@ -9,6 +9,8 @@ pub mod php_bytes;
 
 pub mod process;
 
+pub mod renderers;
+
 pub mod workloads;
 
 use std::convert::Infallible;
