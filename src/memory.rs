@@ -2,8 +2,8 @@
 //! read ahead, per caller and query (rule settings `total_ttl`, `read_ahead_ttl`). A write
 //! the bridge makes to an entity forgets everything known of that entity's queries.
 //!
-//! Bounded: at most [`MAX_TOTALS`] counts and [`MAX_WINDOW_ROWS`] rows read ahead in all;
-//! the oldest go first.
+//! Bounded: at most [`MAX_TOTALS`] counts and [`MAX_WINDOW_BYTES`] of rows read ahead in
+//! all, counted as the rows weigh (their JSON text and index); the oldest go first.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -11,12 +11,14 @@ use std::time::{Duration, Instant};
 
 use crate::rules::MethodRule;
 use crate::translate::answer::{Keys, Known, Learned, Window};
+use crate::translate::reply::Row;
 
 /// Most remembered counts.
 pub const MAX_TOTALS: usize = 10_000;
-/// Most rows kept read ahead, over all windows. A full task row held as JSON weighs about
-/// 10 kB with its user and group objects; 2,000 of them are about 20 MB (README).
-pub const MAX_WINDOW_ROWS: usize = 2_000;
+/// Most bytes of rows kept read ahead, over all windows. Rows are kept as the JSON text
+/// the portal sent plus the places of their fields: a full task row weighs 2–3 kB, so
+/// this holds some 8,000 of them (README, "Deadlines and limits").
+pub const MAX_WINDOW_BYTES: usize = 24 << 20;
 
 struct Entry<T> {
     value: T,
@@ -28,7 +30,7 @@ struct Entry<T> {
 struct Inner {
     totals: HashMap<String, Entry<u64>>,
     windows: HashMap<String, Entry<Arc<Window>>>,
-    window_rows: usize,
+    window_bytes: usize,
 }
 
 /// Counts and windows, shared by every call of a running bridge.
@@ -69,7 +71,7 @@ impl Memory {
             .is_some_and(|e| now.duration_since(e.at) > rule.read_ahead_ttl);
         if stale {
             if let Some(old) = inner.windows.remove(&window_key) {
-                inner.window_rows -= old.value.rows.len();
+                inner.window_bytes -= weight(&old.value);
             }
         }
         let window = inner.windows.get(&window_key).map(|e| e.value.clone());
@@ -112,23 +114,23 @@ impl Memory {
                 }
                 Learned::Window(window) if !rule.read_ahead_ttl.is_zero() => {
                     let Some(keys) = keys else { continue };
-                    let rows = window.rows.len();
-                    if rows > MAX_WINDOW_ROWS {
+                    let bytes = weight(&window);
+                    if bytes > MAX_WINDOW_BYTES {
                         continue;
                     }
                     let name = key(scope, &keys.window);
                     if let Some(old) = inner.windows.remove(&name) {
-                        inner.window_rows -= old.value.rows.len();
+                        inner.window_bytes -= weight(&old.value);
                     }
-                    while inner.window_rows + rows > MAX_WINDOW_ROWS {
+                    while inner.window_bytes + bytes > MAX_WINDOW_BYTES {
                         let Some(oldest) = oldest_key(&inner.windows) else {
                             break;
                         };
                         if let Some(old) = inner.windows.remove(&oldest) {
-                            inner.window_rows -= old.value.rows.len();
+                            inner.window_bytes -= weight(&old.value);
                         }
                     }
-                    inner.window_rows += rows;
+                    inner.window_bytes += bytes;
                     inner.windows.insert(
                         name,
                         Entry {
@@ -159,12 +161,17 @@ impl Inner {
         self.windows.retain(|_, e| {
             let keep = e.entity != entity;
             if !keep {
-                freed += e.value.rows.len();
+                freed += weight(&e.value);
             }
             keep
         });
-        self.window_rows -= freed;
+        self.window_bytes -= freed;
     }
+}
+
+/// What a window's rows weigh in memory.
+fn weight(window: &Window) -> usize {
+    window.rows.iter().map(Row::weight).sum()
 }
 
 fn fresh<'a, T>(
