@@ -54,7 +54,7 @@ pub async fn assert_renderers_agree(
         caller: CALLER,
         sdk_filter_groups: config.rules.sdk_filter_groups,
     };
-    let Ok(plan) = translate::plan(&rule, &decoded.params, context) else {
+    let Ok(plan) = translate::plan(rule, &decoded.params, context) else {
         return 0;
     };
     let style = config.rules.json;
@@ -109,7 +109,7 @@ pub async fn assert_renderers_agree(
             let Some(items) = tree.pointer("/result/items").and_then(Value::as_array) else {
                 return 0;
             };
-            let by_value = value_rows(&rule, &shape, items);
+            let by_value = value_rows(rule, &shape, items);
             let result = V3Body::parse(&answer)
                 .and_then(|b| b.result)
                 .map(|r| r.into_one())
