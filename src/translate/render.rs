@@ -99,19 +99,11 @@ pub fn entity_json(
 ) -> V2Json {
     let mut out = Vec::with_capacity(row.map_or(64, |r| r.weight() + r.weight() / 4));
     let fields = row.map(Row::fields);
-    let keys = key_prefixes(entity, shape, style);
-    wrapped(&mut out, wrap, style, |out| match &fields {
-        Some(fields) => write_entity(out, entity, shape, &keys, None, fields, caller, style),
-        None => write_entity(
-            out,
-            entity,
-            shape,
-            &keys,
-            None,
-            &Fields::of("{}"),
-            caller,
-            style,
-        ),
+    let none = Fields::of("{}");
+    // One row: its keys are written as they come, not prepared first.
+    wrapped(&mut out, wrap, style, |out| {
+        let fields = fields.as_ref().unwrap_or(&none);
+        write_entity(out, entity, shape, &[], None, fields, caller, style)
     });
     V2Json(out)
 }
@@ -168,7 +160,7 @@ fn wrapped(
 }
 
 /// Writes one row's fields as a v2 entity object, keys in the entity's order; `keys` are
-/// the shape's written key prefixes ([`key_prefixes`]).
+/// the shape's written key prefixes ([`key_prefixes`]), or empty to write them here.
 #[allow(clippy::too_many_arguments)]
 fn write_entity(
     out: &mut Vec<u8>,
@@ -188,12 +180,18 @@ fn write_entity(
     let row = shape.render == Render::Row;
     let mut hint = 0;
     out.push(b'{');
-    for (n, (&i, key)) in shape.fields.iter().zip(keys).enumerate() {
+    for (n, &i) in shape.fields.iter().enumerate() {
         let field = &entity.fields[i];
         if n > 0 {
             out.push(b',');
         }
-        out.extend_from_slice(key);
+        match keys.get(n) {
+            Some(key) => out.extend_from_slice(key),
+            None => {
+                php_json::write_str(out, &field.key, style);
+                out.push(b':');
+            }
+        }
         let raw = field.v3.as_deref().and_then(|path| match slots {
             Some(slots) => {
                 let top = fields.value_at(slots[n]?)?;

@@ -1,7 +1,7 @@
 //! v2 `select` (UPPER names, `*`) to the explicit REST 3.0 `select`, and back to the set
 //! of keys the v2 answer carries.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use serde_json::Value;
 
@@ -92,7 +92,10 @@ pub fn shape(
             }
         }
     }
-    let mut chosen: HashSet<String> = HashSet::new();
+    // Borrowed names: a shape is planned for every call, and cloning them cost more than
+    // the rest of the planning.
+    let mut chosen: HashSet<&str> = HashSet::default();
+    chosen.reserve(entity.fields.len());
     if no_select || star {
         for f in entity.fields.iter().filter(|f| f.default) {
             let stored_only = no_select && render == Render::Row;
@@ -100,13 +103,13 @@ pub fn shape(
                 continue;
             }
             if let Some(v2) = &f.v2 {
-                chosen.insert(v2.clone());
+                chosen.insert(v2);
             }
         }
     }
     for &i in &named {
         if let Some(v2) = &entity.fields[i].v2 {
-            chosen.insert(v2.clone());
+            chosen.insert(v2);
         }
     }
     let stored_only = no_select && render == Render::Row;
@@ -122,10 +125,12 @@ pub fn shape(
     } else {
         named_order(entity, &named, &emitted)
     };
-    let mut v3_select: Vec<String> = Vec::new();
+    let mut v3_select: Vec<String> = Vec::with_capacity(fields.len());
+    let mut selected: HashSet<&str> = HashSet::default();
+    selected.reserve(fields.len());
     for &i in &fields {
         for path in &entity.fields[i].select {
-            if !v3_select.contains(path) {
+            if selected.insert(path) {
                 v3_select.push(path.clone());
             }
         }
@@ -177,9 +182,9 @@ fn named_order(entity: &Entity, named: &[usize], emitted: &[usize]) -> Vec<usize
     out
 }
 
-fn is_emitted(field: &Field, chosen: &HashSet<String>, render: Render) -> bool {
-    let own = field.v2.as_ref().is_some_and(|v2| chosen.contains(v2));
-    let brought = field.with.iter().any(|w| chosen.contains(w));
+fn is_emitted(field: &Field, chosen: &HashSet<&str>, render: Render) -> bool {
+    let own = field.v2.as_deref().is_some_and(|v2| chosen.contains(v2));
+    let brought = field.with.iter().any(|w| chosen.contains(w.as_str()));
     match field.emit {
         Emit::Always => true,
         // Always in single answers; in list rows only when selected.
