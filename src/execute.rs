@@ -327,7 +327,7 @@ impl<'a> Portal<'a> {
     ) -> Result<CallReply, BridgeError> {
         let request = self
             .credentials
-            .v3_call(&call.method, call.query.clone())
+            .v3_call_of(&call.method, &call.query)
             .with_idempotency_key(key.map(str::to_owned));
         let attempts = if call.write && key.is_some() { 2 } else { 1 };
         let mut last_error = None;

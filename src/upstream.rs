@@ -112,6 +112,18 @@ impl Credentials {
         PortalRequest::json(self.v3_path(method), self.with_token(body))
     }
 
+    /// Like [`Credentials::v3_call`], serialising `body` where it is rather than taking a
+    /// copy of it.
+    pub fn v3_call_of(&self, method: &str, body: &Map<String, Value>) -> PortalRequest {
+        if self.token().is_some() {
+            return self.v3_call(method, body.clone());
+        }
+        PortalRequest::json_bytes(
+            self.v3_path(method),
+            serde_json::to_vec(body).unwrap_or_default(),
+        )
+    }
+
     /// A REST 3.0 batch: the body is an array, so the token travels in `Authorization`.
     pub fn v3_batch(&self, calls: Vec<Value>) -> PortalRequest {
         let mut request = PortalRequest::json(self.v3_path("batch"), Value::Array(calls));
@@ -146,7 +158,10 @@ pub struct PortalRequest {
 impl PortalRequest {
     fn json(path: String, body: Value) -> PortalRequest {
         // Serialising a JSON value cannot fail.
-        let bytes = serde_json::to_vec(&body).unwrap_or_default();
+        PortalRequest::json_bytes(path, serde_json::to_vec(&body).unwrap_or_default())
+    }
+
+    fn json_bytes(path: String, bytes: Vec<u8>) -> PortalRequest {
         PortalRequest {
             path,
             body: Bytes::from(bytes),

@@ -543,7 +543,8 @@ impl<'a> Answering<'a> {
     }
 
     fn single_call(&mut self, sent: Sent, write: bool) -> Vec<V3Call> {
-        let Some(query) = self.plan.first_request().cloned() else {
+        // Taken, not copied: after the first round the plan is read only for its kind.
+        let Some(query) = self.plan.first_request_mut().map(std::mem::take) else {
             return Vec::new();
         };
         self.sent = vec![sent];

@@ -24,7 +24,7 @@ pub mod reply;
 pub mod select;
 pub mod write;
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use select::{Render, Shape};
 
@@ -228,7 +228,7 @@ fn plan_call(
             let (shape, v3_select) = select::shape(entity, &names, Render::Single)?;
             let mut request = Map::new();
             request.insert(id_key(), Value::from(id));
-            request.insert("select".into(), json!(v3_select));
+            request.insert("select".into(), strings(v3_select));
             Ok(Plan::Get { request, shape })
         }
         Kind::List => {
@@ -264,7 +264,7 @@ fn plan_call(
                 },
             };
             let mut request = Map::new();
-            request.insert("select".into(), json!(v3_select));
+            request.insert("select".into(), strings(v3_select));
             if !conditions.is_empty() {
                 request.insert("filter".into(), Value::Array(conditions));
             }
@@ -343,4 +343,9 @@ fn reread(rule: &MethodRule) -> Result<Option<Reread>, Unexpressible> {
             }))
         }
     }
+}
+
+/// Names as a JSON array, moved rather than copied (a full select has some 70).
+fn strings(names: Vec<String>) -> Value {
+    Value::Array(names.into_iter().map(Value::String).collect())
 }
