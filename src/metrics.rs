@@ -460,7 +460,7 @@ fn method_of_path(path: &str) -> &str {
         .strip_prefix("/rest/api/")
         .or_else(|| path.strip_prefix("/rest/"))
         .unwrap_or("");
-    let mut segments = rest.split('/');
+    let mut segments = crate::route::segments(rest);
     let first = segments.next().unwrap_or("");
     let method = match (segments.next(), segments.next(), segments.next()) {
         (Some(_code), Some(method), None) if first.bytes().all(|b| b.is_ascii_digit()) => method,
