@@ -39,13 +39,10 @@ fn runtime() -> Result<tokio::runtime::Runtime, u8> {
     } else {
         tokio::runtime::Builder::new_multi_thread()
     };
-    builder
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            eprintln!("b24bridge: cannot start the runtime: {e}");
-            EXIT_FAILURE
-        })
+    builder.enable_all().build().map_err(|e| {
+        eprintln!("b24bridge: cannot start the runtime: {e}");
+        EXIT_FAILURE
+    })
 }
 
 /// `b24bridge serve`: runs until SIGTERM or SIGINT, then drains.

@@ -203,7 +203,17 @@ mod tests {
 
     #[test]
     fn segments_split_like_str_split() {
-        for path in ["", "/", "a", "a/b", "/a/", "1/c0de/user.current", "a//b", "é/ü/", "//"] {
+        for path in [
+            "",
+            "/",
+            "a",
+            "a/b",
+            "/a/",
+            "1/c0de/user.current",
+            "a//b",
+            "é/ü/",
+            "//",
+        ] {
             let ours: Vec<&str> = segments(path).collect();
             let std: Vec<&str> = path.split('/').collect();
             assert_eq!(ours, std, "{path:?}");
