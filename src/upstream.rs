@@ -271,6 +271,10 @@ impl UpstreamClient {
             .pool_idle_timeout(config.pool_idle_timeout)
             // `send` sets it, from `host` below.
             .set_host(false)
+            // Requests are a head and, mostly, a small form body: one copy into the write
+            // buffer costs less than queueing both for writev. Answers to clients keep
+            // writev (the server's default), which spares copying large bodies.
+            .http1_writev(false)
             .build(https);
         Ok(UpstreamClient {
             client,
