@@ -44,12 +44,6 @@ pub fn json(status: StatusCode, body: &Value, style: JsonStyle) -> Response<Body
     body::json_response(status, php_json::to_vec(body, style))
 }
 
-/// A v2 answer the executor made: a value written as v2 writes JSON, or bytes written
-/// already.
-pub fn v2_answer(answer: crate::execute::V2Answer, style: JsonStyle) -> Response<Body> {
-    body::json_response(answer.status, answer.body.into_bytes(style))
-}
-
 /// The v2 error answer for a failed request. A body-limit failure also closes the
 /// connection, since the unread rest of the body would otherwise be taken for the next
 /// request.

@@ -25,7 +25,7 @@ use crate::identity::{self, CallerCache};
 use crate::memory::Memory;
 use crate::redact;
 use crate::route::{self, Format, Route, V2Auth, V2Call, Webhook};
-use crate::rules::{Fallback, MethodRoute, MethodRule};
+use crate::rules::{Fallback, JsonStyle, MethodRoute, MethodRule};
 use crate::translate::{self, Context};
 use crate::upstream::{Credentials, UpstreamClient};
 
@@ -471,7 +471,7 @@ impl Bridge {
             Ok(None) => pass("no command of the batch has a v3 rule".into()).await,
             Ok(Some(run)) => Outcome {
                 served: Served::Translated,
-                result: Ok(answers::v2_answer(run.answer, config.rules.json)),
+                result: Ok(translated_response(run.answer, config.rules.json)),
                 reason: None,
                 upstream_requests: run.upstream_requests,
             },
@@ -527,7 +527,7 @@ impl Bridge {
         let result = portal
             .answer_call(rule, plan, key)
             .await
-            .map(|answer| answers::v2_answer(answer, config.rules.json));
+            .map(|answer| translated_response(answer, config.rules.json));
         Outcome {
             served: Served::Translated,
             result,
@@ -775,4 +775,10 @@ fn credentials(auth: &V2Auth, token: Option<&str>) -> Option<Credentials> {
         })),
         V2Auth::OAuth => token.map(|t| Credentials::OAuth(t.to_owned())),
     }
+}
+
+/// The response for an answer the executor made: a value written as v2 writes JSON, or
+/// the bytes the renderer wrote already.
+fn translated_response(answer: crate::execute::V2Answer, style: JsonStyle) -> Response<Body> {
+    crate::body::json_response(answer.status, answer.body.into_bytes(style))
 }
