@@ -3,7 +3,9 @@
 //! the bridge makes to an entity forgets everything known of that entity's queries.
 //!
 //! Bounded: at most [`MAX_TOTALS`] counts and [`MAX_WINDOW_BYTES`] of rows read ahead in
-//! all, counted as the rows weigh (their JSON text and index); the oldest go first.
+//! all, counted as the rows weigh (their JSON text and index); the oldest go first. What
+//! has outlived its rule's TTL is dropped as new knowledge comes in (at most once per
+//! [`PURGE_EVERY`]), so memory follows what is in use rather than filling up to the bound.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -20,10 +22,15 @@ pub const MAX_TOTALS: usize = 10_000;
 /// this holds some 8,000 of them (README, "Deadlines and limits").
 pub const MAX_WINDOW_BYTES: usize = 24 << 20;
 
+/// How often stale entries are looked for.
+pub const PURGE_EVERY: Duration = Duration::from_secs(1);
+
 struct Entry<T> {
     value: T,
     entity: String,
     at: Instant,
+    /// When it stops being fresh (`at` + the rule's TTL).
+    expires: Instant,
 }
 
 #[derive(Default)]
@@ -31,6 +38,7 @@ struct Inner {
     totals: HashMap<String, Entry<u64>>,
     windows: HashMap<String, Entry<Arc<Window>>>,
     window_bytes: usize,
+    purged: Option<Instant>,
 }
 
 /// Counts and windows, shared by every call of a running bridge.
@@ -94,6 +102,13 @@ impl Memory {
             return;
         };
         let entity = rule.entity.name.clone();
+        let now = Instant::now();
+        if inner
+            .purged
+            .is_none_or(|at| now.duration_since(at) >= PURGE_EVERY)
+        {
+            inner.purge(now);
+        }
         for item in learned {
             match item {
                 Learned::Forget(entity) => inner.forget(&entity),
@@ -107,7 +122,8 @@ impl Memory {
                             Entry {
                                 value: total,
                                 entity: entity.clone(),
-                                at: Instant::now(),
+                                at: now,
+                                expires: now + rule.total_ttl,
                             },
                         );
                     }
@@ -136,7 +152,8 @@ impl Memory {
                         Entry {
                             value: Arc::new(window),
                             entity: entity.clone(),
-                            at: Instant::now(),
+                            at: now,
+                            expires: now + rule.read_ahead_ttl,
                         },
                     );
                 }
@@ -155,6 +172,21 @@ impl Memory {
 }
 
 impl Inner {
+    /// Drops what is no longer fresh.
+    fn purge(&mut self, now: Instant) {
+        self.purged = Some(now);
+        self.totals.retain(|_, e| e.expires > now);
+        let mut freed = 0;
+        self.windows.retain(|_, e| {
+            let keep = e.expires > now;
+            if !keep {
+                freed += weight(&e.value);
+            }
+            keep
+        });
+        self.window_bytes -= freed;
+    }
+
     fn forget(&mut self, entity: &str) {
         self.totals.retain(|_, e| e.entity != entity);
         let mut freed = 0;
@@ -194,5 +226,87 @@ fn oldest_key<T>(map: &HashMap<String, Entry<T>>) -> Option<String> {
 fn evict_oldest<T>(map: &mut HashMap<String, Entry<T>>) {
     if let Some(k) = oldest_key(map) {
         map.remove(&k);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Config, RawConfig};
+    use crate::rules::MethodRoute;
+    use crate::translate::answer::WindowStart;
+    use serde_json::json;
+
+    fn list_rule() -> Arc<MethodRule> {
+        let mut raw = RawConfig::builtin().expect("built-in rules");
+        raw.upstream = Some("http://127.0.0.1:1".into());
+        let config = Config::validate(&raw).expect("valid");
+        match config.rules.route("tasks.task.list") {
+            Some(MethodRoute::V3(rule)) => rule.clone(),
+            _ => panic!("tasks.task.list has a v3 rule"),
+        }
+    }
+
+    fn window(rows: usize) -> Window {
+        Window {
+            start: WindowStart::Offset(0),
+            rows: (0..rows)
+                .map(|i| Row::from_value(&json!({"id": i, "title": "x".repeat(100)})))
+                .collect(),
+            complete: true,
+        }
+    }
+
+    fn keys(n: usize) -> Keys {
+        Keys {
+            count: format!("count {n}"),
+            window: format!("window {n}"),
+        }
+    }
+
+    #[test]
+    fn stale_windows_and_counts_are_dropped_when_new_ones_come_in() {
+        let mut rule = (*list_rule()).clone();
+        rule.read_ahead_ttl = Duration::from_millis(30);
+        rule.total_ttl = Duration::from_millis(30);
+        let memory = Memory::default();
+        for n in 0..20 {
+            let learned = vec![Learned::Total(5), Learned::Window(window(10))];
+            memory.learn("caller", Some(&keys(n)), &rule, learned);
+        }
+        let held = memory.inner.lock().unwrap().window_bytes;
+        assert!(held > 0);
+        std::thread::sleep(Duration::from_millis(30) + PURGE_EVERY);
+        memory.learn(
+            "caller",
+            Some(&keys(99)),
+            &rule,
+            vec![Learned::Window(window(1))],
+        );
+        let inner = memory.inner.lock().unwrap();
+        assert_eq!(inner.windows.len(), 1, "only the new window is left");
+        assert!(inner.totals.is_empty());
+        assert_eq!(inner.window_bytes, weight(&window(1)));
+    }
+
+    #[test]
+    fn windows_are_bounded_by_what_their_rows_weigh() {
+        let rule = list_rule();
+        let memory = Memory::default();
+        let one = weight(&window(1_000));
+        let fit = MAX_WINDOW_BYTES / one;
+        for n in 0..fit + 5 {
+            memory.learn(
+                "caller",
+                Some(&keys(n)),
+                &rule,
+                vec![Learned::Window(window(1_000))],
+            );
+        }
+        let inner = memory.inner.lock().unwrap();
+        assert!(inner.window_bytes <= MAX_WINDOW_BYTES);
+        assert_eq!(inner.windows.len(), fit, "the oldest went first");
+        let newest = format!("caller|window {}", fit + 4);
+        assert!(inner.windows.contains_key(&newest));
     }
 }
