@@ -25,10 +25,24 @@ use crate::rules::{MethodRule, RuleSet};
 use crate::translate::answer::{self, Answer, Answering, CallReply, Keys, Reading, V3Call};
 use crate::translate::reply::{Row, V3Body, V3Result};
 use crate::translate::{render, Plan};
-use crate::upstream::{Credentials, PortalReply, UpstreamClient};
+use crate::upstream::{Credentials, PortalReply, ReplyBody, UpstreamClient};
 
 /// A REST 3.0 answer, rows kept as text.
 type V3Reply = PortalReply<V3Body>;
+
+impl ReplyBody for V3Body {
+    fn parse(bytes: &[u8]) -> Option<V3Body> {
+        V3Body::parse(bytes)
+    }
+    fn envelope(&self) -> &Value {
+        &self.rest
+    }
+}
+
+/// A REST 3.0 success: 200 with a `result` and no `error`.
+fn is_success(reply: &V3Reply) -> bool {
+    reply.status == 200 && reply.body.result.is_some() && reply.body.rest.get("error").is_none()
+}
 
 /// A v2 answer: status and JSON body.
 #[derive(Debug, Clone, PartialEq)]
@@ -831,7 +845,7 @@ impl<'a> Portal<'a> {
         let reply = self
             .post(&self.credentials.v3_call(&list_method, query))
             .await?;
-        if !reply.is_success() {
+        if !is_success(&reply) {
             return Ok(None);
         }
         let rows = match &reply.body.result {
@@ -1082,7 +1096,7 @@ fn not_found(id: i64) -> CallReply {
 }
 
 fn reply_of(reply: V3Reply) -> CallReply {
-    if reply.is_success() {
+    if is_success(&reply) {
         CallReply::Ok(reply.body.result.map(|r| r.into_one()).unwrap_or_default())
     } else {
         CallReply::Err {

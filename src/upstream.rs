@@ -32,7 +32,6 @@ use crate::error::BridgeError;
 use crate::metrics::Metrics;
 use crate::route::Webhook;
 use crate::tls::{self, TlsSetupError};
-use crate::translate::reply::V3Body;
 
 /// The most any portal answer the bridge reads itself may weigh. A v2 client never asked
 /// for more than this in one call.
@@ -177,7 +176,8 @@ impl PortalRequest {
 }
 
 /// One portal answer as received: status and JSON body, read as a value or, for the
-/// translated calls' REST 3.0 answers, with the rows kept as text ([`V3Body`]).
+/// translated calls' REST 3.0 answers, with the rows kept as text (the executor's
+/// `V3Body`).
 #[derive(Debug, Clone)]
 pub struct PortalReply<B = Value> {
     pub status: u16,
@@ -201,15 +201,6 @@ impl ReplyBody for Value {
     }
 }
 
-impl ReplyBody for V3Body {
-    fn parse(bytes: &[u8]) -> Option<V3Body> {
-        V3Body::parse(bytes)
-    }
-    fn envelope(&self) -> &Value {
-        &self.rest
-    }
-}
-
 impl<B: ReplyBody> PortalReply<B> {
     /// The `time` block of the answer, if any.
     pub fn time(&self) -> Option<&Value> {
@@ -218,31 +209,6 @@ impl<B: ReplyBody> PortalReply<B> {
 
     pub fn is_rate_limited(&self) -> bool {
         is_rate_limited(self.status, self.body.envelope())
-    }
-}
-
-impl PortalReply<V3Body> {
-    /// A REST 3.0 success: 200 with a `result` and no `error`.
-    pub fn is_success(&self) -> bool {
-        self.status == 200 && self.body.result.is_some() && self.body.rest.get("error").is_none()
-    }
-}
-
-impl PortalReply {
-    /// A REST 3.0 success: 200 with a `result` and no `error`.
-    pub fn is_success(&self) -> bool {
-        self.status == 200 && self.body.get("result").is_some() && self.body.get("error").is_none()
-    }
-
-    pub fn result(&self, key: &str) -> Option<&Value> {
-        self.body.get("result").and_then(|r| r.get(key))
-    }
-
-    /// The rows of a list answer (`result.items`).
-    pub fn items(&self) -> &[Value] {
-        self.result("items")
-            .and_then(Value::as_array)
-            .map_or(&[], Vec::as_slice)
     }
 }
 
