@@ -257,8 +257,8 @@ fn write_field(
         };
         return out.extend_from_slice(written);
     }
-    let plain = text != "null" && field.v3_null.is_none();
-    if plain {
+    // Empty values were answered above, unless the rule names a v3 value that means empty.
+    if field.v3_null.is_none() {
         match &field.converter {
             Converter::Text | Converter::DateTime | Converter::Int | Converter::Bool => {
                 return write_transcoded(out, text, style);

@@ -16,6 +16,32 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+/// The visits of JSON's scalars (booleans, numbers, strings, null), each read as a
+/// [`Value`] and made the visitor's value by `$wrap`: the readers below keep what is not a
+/// row or a result as a value.
+macro_rules! scalars_as_values {
+    ($wrap:expr) => {
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            Ok(($wrap)(Value::Bool(v)))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(($wrap)(Value::from(v)))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(($wrap)(Value::from(v)))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(($wrap)(Value::from(v)))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(($wrap)(Value::String(v.to_owned())))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(($wrap)(Value::Null))
+        }
+    };
+}
+
 /// One v3 row, kept as the JSON text it arrived as (validated), with the places of its
 /// top-level fields in that text when it was read from a page.
 #[derive(Clone)]
@@ -203,24 +229,7 @@ impl<'de, 'p> Visitor<'de> for RowSeed<'p> {
         Ok(Row::from_value(&Value::Array(items)))
     }
 
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Row, E> {
-        Ok(Row::from_value(&Value::Bool(v)))
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Row, E> {
-        Ok(Row::from_value(&Value::from(v)))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Row, E> {
-        Ok(Row::from_value(&Value::from(v)))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Row, E> {
-        Ok(Row::from_value(&Value::from(v)))
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Row, E> {
-        Ok(Row::from_value(&Value::String(v.to_owned())))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Row, E> {
-        Ok(Row::from_value(&Value::Null))
-    }
+    scalars_as_values!(|v| Row::from_value(&v));
 }
 
 /// Why a page was read again the plain way.
@@ -538,24 +547,7 @@ impl<'de, 'p> Visitor<'de> for ResultVisitor<'p> {
         Ok(scalar(Value::Array(items)))
     }
 
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<V3Result, E> {
-        Ok(scalar(Value::Bool(v)))
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<V3Result, E> {
-        Ok(scalar(Value::from(v)))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<V3Result, E> {
-        Ok(scalar(Value::from(v)))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<V3Result, E> {
-        Ok(scalar(Value::from(v)))
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<V3Result, E> {
-        Ok(scalar(Value::String(v.to_owned())))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<V3Result, E> {
-        Ok(scalar(Value::Null))
-    }
+    scalars_as_values!(scalar);
 }
 
 fn scalar(rest: Value) -> V3Result {
@@ -612,24 +604,7 @@ impl<'de, 'p> DeserializeSeed<'de> for RowsSeed<'p> {
                 Value::deserialize(de::value::MapAccessDeserializer::new(map))
                     .map(RowsOrValue::Value)
             }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<RowsOrValue, E> {
-                Ok(RowsOrValue::Value(Value::Bool(v)))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RowsOrValue, E> {
-                Ok(RowsOrValue::Value(Value::from(v)))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RowsOrValue, E> {
-                Ok(RowsOrValue::Value(Value::from(v)))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RowsOrValue, E> {
-                Ok(RowsOrValue::Value(Value::from(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<RowsOrValue, E> {
-                Ok(RowsOrValue::Value(Value::String(v.to_owned())))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<RowsOrValue, E> {
-                Ok(RowsOrValue::Value(Value::Null))
-            }
+            scalars_as_values!(RowsOrValue::Value);
         }
         deserializer.deserialize_any(RowsVisitor { page: self.page })
     }
@@ -678,24 +653,7 @@ impl<'de, 'p> DeserializeSeed<'de> for ResultsSeed<'p> {
                     .visit_map(map)
                     .map(V3Results::One)
             }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<V3Results, E> {
-                Ok(V3Results::One(scalar(Value::Bool(v))))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<V3Results, E> {
-                Ok(V3Results::One(scalar(Value::from(v))))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<V3Results, E> {
-                Ok(V3Results::One(scalar(Value::from(v))))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<V3Results, E> {
-                Ok(V3Results::One(scalar(Value::from(v))))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<V3Results, E> {
-                Ok(V3Results::One(scalar(Value::String(v.to_owned()))))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<V3Results, E> {
-                Ok(V3Results::One(scalar(Value::Null)))
-            }
+            scalars_as_values!(|v| V3Results::One(scalar(v)));
         }
         deserializer.deserialize_any(ResultsVisitor { page: self.page })
     }
@@ -816,24 +774,7 @@ impl<'de, 'p> DeserializeSeed<'de> for BodySeed<'p> {
                 }
                 Ok(other(Value::Array(items)))
             }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<V3Body, E> {
-                Ok(other(Value::Bool(v)))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<V3Body, E> {
-                Ok(other(Value::from(v)))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<V3Body, E> {
-                Ok(other(Value::from(v)))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<V3Body, E> {
-                Ok(other(Value::from(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<V3Body, E> {
-                Ok(other(Value::String(v.to_owned())))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<V3Body, E> {
-                Ok(other(Value::Null))
-            }
+            scalars_as_values!(other);
         }
         fn other(rest: Value) -> V3Body {
             V3Body { result: None, rest }

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use b24bridge::config::Config;
 use b24bridge::decode::{decode_request, DecodeLimits};
 use b24bridge::rules::{MethodRoute, MethodRule};
-use b24bridge::translate::reply::V3Body;
+use b24bridge::translate::reply::{V3Body, V3Result};
 use b24bridge::translate::{self, render, Context, Plan};
 use serde_json::{json, Map, Value};
 
@@ -65,20 +65,8 @@ pub async fn assert_renderers_agree(
             let Some(item) = tree.pointer("/result/item") else {
                 return 0;
             };
-            let empty = Map::new();
-            let by_value = render::wrap(
-                rule.wrap.as_deref(),
-                render::entity(
-                    &rule.entity,
-                    &shape,
-                    item.as_object().unwrap_or(&empty),
-                    CALLER,
-                ),
-            );
-            let rows = V3Body::parse(&answer)
-                .and_then(|b| b.result)
-                .map(|r| r.into_one())
-                .expect("a result");
+            let by_value = render::wrap(rule.wrap.as_deref(), value_entity(rule, &shape, item));
+            let rows = one_pass_result(&answer);
             let one_pass = render::entity_json(
                 rule.wrap.as_deref(),
                 &rule.entity,
@@ -110,10 +98,7 @@ pub async fn assert_renderers_agree(
                 return 0;
             };
             let by_value = value_rows(rule, &shape, items);
-            let result = V3Body::parse(&answer)
-                .and_then(|b| b.result)
-                .map(|r| r.into_one())
-                .expect("a result");
+            let result = one_pass_result(&answer);
             let one_pass = render::rows_json(
                 rule.wrap.as_deref(),
                 &rule.entity,
@@ -133,18 +118,29 @@ pub async fn assert_renderers_agree(
     }
 }
 
-fn value_rows(rule: &MethodRule, shape: &translate::select::Shape, items: &[Value]) -> Value {
+/// The answer's result as the bridge reads it: rows kept as text.
+fn one_pass_result(answer: &[u8]) -> V3Result {
+    V3Body::parse(answer)
+        .and_then(|b| b.result)
+        .map(|r| r.into_one())
+        .expect("a result")
+}
+
+/// One v3 item rendered by the value renderer.
+fn value_entity(rule: &MethodRule, shape: &translate::select::Shape, item: &Value) -> Value {
     let empty = Map::new();
+    render::entity(
+        &rule.entity,
+        shape,
+        item.as_object().unwrap_or(&empty),
+        CALLER,
+    )
+}
+
+fn value_rows(rule: &MethodRule, shape: &translate::select::Shape, items: &[Value]) -> Value {
     let rows = items
         .iter()
-        .map(|item| {
-            render::entity(
-                &rule.entity,
-                shape,
-                item.as_object().unwrap_or(&empty),
-                CALLER,
-            )
-        })
+        .map(|item| value_entity(rule, shape, item))
         .collect();
     render::wrap(rule.wrap.as_deref(), Value::Array(rows))
 }
