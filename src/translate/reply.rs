@@ -455,23 +455,30 @@ impl V3Result {
     /// The value at a dotted path (`item.id`, `items.0.id`), parsing only the row the
     /// path goes into.
     pub fn at(&self, path: &str) -> Option<Value> {
-        let (first, rest) = match path.split_once('.') {
-            Some((f, r)) => (f, Some(r)),
-            None => (path, None),
-        };
-        let start = match first {
-            "item" => self.item.as_ref()?.to_value(),
-            "items" => match rest.and_then(|r| r.split_once('.').map(|(i, _)| i).or(Some(r))) {
-                Some(index) if index.parse::<usize>().is_ok() => {
-                    let row = self.items.as_ref()?.get(index.parse::<usize>().ok()?)?;
-                    let after = rest?.split_once('.').map(|(_, a)| a);
-                    return walk(row.to_value(), after);
+        let (first, rest) = split_first(path);
+        match first {
+            "item" => walk(self.item.as_ref()?.to_value(), rest),
+            "items" => {
+                let rows = self.items.as_ref()?;
+                // Into one row: only that row is parsed.
+                let row = rest
+                    .map(split_first)
+                    .and_then(|(index, after)| Some((index.parse::<usize>().ok()?, after)));
+                match row {
+                    Some((index, after)) => walk(rows.get(index)?.to_value(), after),
+                    None => walk(Value::Array(rows.iter().map(Row::to_value).collect()), rest),
                 }
-                _ => Value::Array(self.items.as_ref()?.iter().map(Row::to_value).collect()),
-            },
-            key => self.rest.get(key)?.clone(),
-        };
-        walk(start, rest)
+            }
+            key => walk(self.rest.get(key)?.clone(), rest),
+        }
+    }
+}
+
+/// `a.b.c` as `a` and `Some("b.c")`.
+fn split_first(path: &str) -> (&str, Option<&str>) {
+    match path.split_once('.') {
+        Some((first, rest)) => (first, Some(rest)),
+        None => (path, None),
     }
 }
 
