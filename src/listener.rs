@@ -112,8 +112,11 @@ where
         let service = service_fn(move |req| {
             let handler = handler.clone();
             let ended = InFlight::start(counted.clone());
+            // Boxed: hyper keeps room for one request's future for as long as the
+            // connection lives, so a pointer here saves its size on every idle connection.
+            let answer = Box::pin(handler(req, peer));
             async move {
-                let response = handler(req, peer).await;
+                let response = answer.await;
                 drop(ended);
                 Ok::<_, Infallible>(response)
             }

@@ -313,7 +313,9 @@ impl Bridge {
                     Ok(slot) => slot,
                     Err(e) => return Outcome::plain(Served::Rejected, Err(e)),
                 };
-                self.within_deadline(config, self.batch(config, &call, request, peer))
+                // Boxed: the translating futures are large, and hyper keeps room for one
+                // request's future per connection, idle or not; pass-through stays small.
+                Box::pin(self.within_deadline(config, self.batch(config, &call, request, peer)))
                     .await
             }
             Route::V2(call) => match config.rules.route(&call.method) {
@@ -322,15 +324,15 @@ impl Bridge {
                         Ok(slot) => slot,
                         Err(e) => return Outcome::plain(Served::Rejected, Err(e)),
                     };
-                    self.within_deadline(
+                    Box::pin(self.within_deadline(
                         config,
                         self.translated(config, &call, rule, request, peer),
-                    )
+                    ))
                     .await
                 }
                 Some(MethodRoute::Shadow(rule)) if call.format == Format::Json => {
                     let rule = rule.clone();
-                    self.shadowed(config, &call, rule, request, peer).await
+                    Box::pin(self.shadowed(config, &call, rule, request, peer)).await
                 }
                 Some(MethodRoute::Deny) => Outcome::plain(
                     Served::Rejected,
