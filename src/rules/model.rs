@@ -1,7 +1,7 @@
 //! Validated, immutable rules: the types the translator reads. `validate` builds them.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
 
@@ -281,6 +281,69 @@ pub struct Entity {
     pub fields: Vec<Field>,
     /// Upper-case v2 names that send a call to the fallback.
     pub untranslatable: Vec<String>,
+    /// The answers to calls without `select`, worked out once by the translator.
+    pub default_shapes: DefaultShapes,
+}
+
+/// Which of an entity's fields a v2 answer carries, by field index, in the order written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shape {
+    pub fields: Vec<usize>,
+    pub render: Render,
+}
+
+/// Whether the answer is one entity (get and write answers) or a list row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Render {
+    Single,
+    Row,
+}
+
+/// The shape and REST 3.0 `select` of an answer to a call without `select`, per render:
+/// most calls name no fields, and these depend on the entity alone. Filled on first use;
+/// a copy of the entity starts empty, since whoever copies it may change its fields.
+#[derive(Default)]
+pub struct DefaultShapes {
+    single: OnceLock<(Shape, Vec<String>)>,
+    row: OnceLock<(Shape, Vec<String>)>,
+}
+
+impl DefaultShapes {
+    /// The kept answer for `render`, worked out by `derive` the first time.
+    pub fn get_or_derive<E>(
+        &self,
+        render: Render,
+        derive: impl FnOnce() -> Result<(Shape, Vec<String>), E>,
+    ) -> Result<&(Shape, Vec<String>), E> {
+        let cell = match render {
+            Render::Single => &self.single,
+            Render::Row => &self.row,
+        };
+        if let Some(kept) = cell.get() {
+            return Ok(kept);
+        }
+        let derived = derive()?;
+        Ok(cell.get_or_init(|| derived))
+    }
+}
+
+impl Clone for DefaultShapes {
+    fn clone(&self) -> Self {
+        DefaultShapes::default()
+    }
+}
+
+impl PartialEq for DefaultShapes {
+    /// Derived data: equal entities derive equal shapes.
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for DefaultShapes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DefaultShapes")
+    }
 }
 
 impl Entity {

@@ -253,6 +253,7 @@ fn validate_entity(
                 .flatten()
                 .map(|n| n.to_ascii_uppercase())
                 .collect(),
+            default_shapes: Default::default(),
         })
     } else {
         Err(errors)

@@ -8,20 +8,7 @@ use serde_json::Value;
 use super::Unexpressible;
 use crate::decode::value::PhpArray;
 use crate::rules::{Emit, Entity, Field};
-
-/// Which keys of the entity a v2 answer carries, by field index.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Shape {
-    pub fields: Vec<usize>,
-    pub render: Render,
-}
-
-/// Whether the answer is one entity (get and write answers) or a list row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Render {
-    Single,
-    Row,
-}
+pub use crate::rules::{Render, Shape};
 
 /// The v2 names a `select` parameter asks for, upper-cased; empty means the default set.
 pub fn requested(select: Option<&Value>) -> Result<Vec<String>, Unexpressible> {
@@ -55,6 +42,21 @@ pub fn requested(select: Option<&Value>) -> Result<Vec<String>, Unexpressible> {
 /// record siblings, such as the three system UF fields, at the place of the first one),
 /// then the entity's `late_order` keys.
 pub fn shape(
+    entity: &Entity,
+    names: &[String],
+    render: Render,
+) -> Result<(Shape, Vec<String>), Unexpressible> {
+    if names.is_empty() {
+        // Most calls name no fields: their answer depends on the entity alone.
+        let kept = entity
+            .default_shapes
+            .get_or_derive(render, || derive(entity, names, render))?;
+        return Ok(kept.clone());
+    }
+    derive(entity, names, render)
+}
+
+fn derive(
     entity: &Entity,
     names: &[String],
     render: Render,
@@ -190,5 +192,54 @@ fn is_emitted(field: &Field, chosen: &HashSet<&str>, render: Render) -> bool {
         // Always in single answers; in list rows only when selected.
         Emit::Single => render == Render::Single || own || brought,
         Emit::Selected => own || brought,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{MethodRoute, RuleSet};
+
+    fn task_entity() -> Entity {
+        let raw = crate::config::RawConfig::builtin().expect("built-in rules parse");
+        let rules = RuleSet::validate(&raw.rules()).expect("built-in rules are valid");
+        match rules.route("tasks.task.get") {
+            Some(MethodRoute::V3(rule)) => Entity::clone(&rule.entity),
+            other => panic!("tasks.task.get has no v3 rule: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_call_without_select_gets_the_shape_derived_for_it_every_time() {
+        let entity = task_entity();
+        for render in [Render::Single, Render::Row] {
+            let derived = derive(&entity, &[], render).expect("derives");
+            assert_eq!(shape(&entity, &[], render).expect("first"), derived);
+            assert_eq!(shape(&entity, &[], render).expect("kept"), derived);
+        }
+        // A list row leaves out the computed fields a single answer carries.
+        let single = shape(&entity, &[], Render::Single).expect("single").0;
+        let row = shape(&entity, &[], Render::Row).expect("row").0;
+        assert!(row.fields.len() < single.fields.len());
+    }
+
+    #[test]
+    fn a_changed_copy_of_an_entity_derives_its_own_default_shape() {
+        let entity = task_entity();
+        let before = shape(&entity, &[], Render::Single).expect("kept").0;
+        let mut changed = entity.clone();
+        let dropped = changed
+            .fields
+            .iter()
+            .position(|f| f.default && f.emit == Emit::Selected)
+            .expect("a default field answered only when chosen");
+        changed.fields[dropped].default = false;
+        let after = shape(&changed, &[], Render::Single).expect("derived").0;
+        assert!(before.fields.contains(&dropped));
+        assert!(!after.fields.contains(&dropped));
+        assert_eq!(
+            after,
+            derive(&changed, &[], Render::Single).expect("derives").0
+        );
     }
 }
