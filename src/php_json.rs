@@ -131,13 +131,14 @@ pub fn write_str(out: &mut Vec<u8>, text: &str, style: JsonStyle) {
     out.push(b'"');
     let mut plain_from = 0;
     let mut at = 0;
-    while at < bytes.len() {
+    // Each run of bytes copied as they are is found before anything is written.
+    while let Some(run) = bytes[at..]
+        .iter()
+        .position(|&b| table[usize::from(b)] != COPY)
+    {
+        at += run;
         let b = bytes[at];
         match table[usize::from(b)] {
-            COPY => {
-                at += 1;
-                continue;
-            }
             ESCAPE => {
                 out.extend_from_slice(&bytes[plain_from..at]);
                 ascii_escape(out, b);
