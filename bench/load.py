@@ -63,8 +63,6 @@ TARGETS = [
     ("nginx", "nginx", "user.current", "nginx, user.current"),
     ("bridge_pass", "bridge", "user.current", "b24bridge pass-through, user.current"),
     ("bridge_pass_info", "bridge-info", "user.current", "b24bridge pass-through, log level info"),
-    ("bridge_pass_mimalloc", "bridge-mimalloc", "user.current",
-     "b24bridge pass-through, mimalloc (LD_PRELOAD)"),
     ("bridge_get", "bridge", "get", "b24bridge translating tasks.task.get"),
     ("bridge_list", "bridge-fresh", "list",
      "b24bridge translating tasks.task.list, each page read fresh (read_ahead = 0; 1 upstream)"),
@@ -75,13 +73,7 @@ TARGETS = [
     ("bridge_v2list", "bridge-v2list", "list", "b24bridge pass-through of the same 50-task v2 list"),
     ("nginx_v2list", "nginx", "list", "nginx, the same 50-task v2 list"),
     ("direct_v2list", "direct", "list", "upstream directly, the same 50-task v2 list"),
-    ("bridge_get_mimalloc", "bridge-mimalloc", "get", "b24bridge translating tasks.task.get, mimalloc"),
-    ("bridge_list_mimalloc", "bridge-fresh-mimalloc", "list",
-     "b24bridge translating tasks.task.list read fresh, mimalloc"),
 ]
-
-# Debian's libmimalloc2.0, preloaded: what the allocator alone changes, without a rebuild.
-MIMALLOC = "/usr/lib/x86_64-linux-gnu/libmimalloc.so.2"
 
 # Fixed-rate latency targets: (name, proxy, call, rate, baseline). rate None: --rate. The
 # 50-task list costs a few hundred µs of CPU, so it runs at --list-rate, against the same
@@ -103,7 +95,6 @@ CONN_TARGETS = [
     ("nginx_open", "nginx", "user.current", "open"),
     ("bridge_pass_open", "bridge", "user.current", "open"),
     ("bridge_get_open", "bridge", "get", "open"),
-    ("bridge_pass_mimalloc_open", "bridge-mimalloc", "user.current", "open"),
     ("nginx_saturated", "nginx", "user.current", "saturated"),
     ("bridge_pass_saturated", "bridge", "user.current", "saturated"),
     ("bridge_list_saturated", "bridge-fresh", "list", "saturated"),
@@ -307,8 +298,6 @@ class Proxy:
                 "TOKIO_WORKER_THREADS": "1",
             })
             env.pop("RUST_LOG", None)
-            if kind.endswith("mimalloc"):
-                env["LD_PRELOAD"] = MIMALLOC
             argv = ["taskset", "-c", PROXY_CPU, BRIDGE, "serve"]
             if kind == "bridge-v2list":
                 conf = os.path.join(workdir, "v2list.toml")
@@ -747,11 +736,6 @@ def derive(res):
         ratio(res, "translated tasks.task.get / pass-through user.current", "bridge_get", "bridge_pass",
               "≤ 2.0", 2.0),
         ratio(res, "pass-through at log level info / at warn", "bridge_pass_info", "bridge_pass"),
-        ratio(res, "pass-through with mimalloc / with glibc malloc", "bridge_pass_mimalloc", "bridge_pass"),
-        ratio(res, "translated get with mimalloc / with glibc malloc", "bridge_get_mimalloc", "bridge_get"),
-        ratio(res, "translated list with mimalloc / with glibc malloc", "bridge_list_mimalloc",
-              "bridge_list"),
-        ratio(res, "b24bridge pass-through with mimalloc / nginx", "bridge_pass_mimalloc", "nginx"),
     ]
     for name, what in (("nginx", "nginx"), ("bridge_pass", "b24bridge pass-through"),
                        ("bridge_get", "b24bridge translated tasks.task.get")):
@@ -837,11 +821,7 @@ def main():
         else:
             res.setdefault("upstream_requests", [])
 
-        have_mimalloc = os.path.exists(MIMALLOC)
-        if not have_mimalloc:
-            log(f"{MIMALLOC} is missing (apt-get install libmimalloc2.0): mimalloc rows are skipped")
-        targets = [t for t in TARGETS if (not only or t[0] in only)
-                   and (have_mimalloc or not t[1].endswith("mimalloc"))]
+        targets = [t for t in TARGETS if (not only or t[0] in only)]
         if "throughput" not in skip:
             raw = {t[0]: [] for t in targets}
             for rnd in range(args.rounds):
@@ -897,8 +877,6 @@ def main():
             raw = {t[0]: [] for t in CONN_TARGETS}
             for rnd in range(args.rounds):
                 for name, kind, call, mode in CONN_TARGETS:
-                    if kind.endswith("mimalloc") and not have_mimalloc:
-                        continue
                     proxy = Proxy(kind, canned_port, workdir)
                     try:
                         if mode == "saturated":
