@@ -169,7 +169,7 @@ fn rendering(c: &mut Criterion) {
                 Some(1),
                 style,
             );
-            render::envelope_json(&rows, Some(50), Some(58), &v3_tasks::time_block(), style)
+            render::envelope_json(rows, Some(50), Some(58), &v3_tasks::time_block(), style)
         })
     });
     group.bench_function("parse_v3_page_rows_as_text", |b| {

@@ -239,7 +239,7 @@ impl<'a> Portal<'a> {
             } => V2Answer {
                 status: StatusCode::OK,
                 body: V2Body::Written(render::envelope_json(
-                    &result,
+                    result,
                     next,
                     total,
                     &self.time(),
