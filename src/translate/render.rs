@@ -474,6 +474,10 @@ fn write_id_list(
     converter: &Converter,
     caller: Option<u64>,
 ) -> bool {
+    if let Some(ids) = bare_ids(text) {
+        write_ids(out, ids, converter, caller);
+        return true;
+    }
     let Ok(items) = serde_json::from_str::<Vec<&RawValue>>(text) else {
         return false;
     };
@@ -494,10 +498,31 @@ fn write_id_list(
         }
         ids.push(id);
     }
+    write_ids(out, ids.into_iter(), converter, caller);
+    true
+}
+
+/// The ids of a list of bare ids (`[22,5]`, the usual v3 answer), read without a JSON
+/// parser; none for anything else (user objects, spaces). `text` is valid JSON (rows are
+/// checked when read), so pieces of digits between commas are exactly its elements.
+fn bare_ids(text: &str) -> Option<impl Iterator<Item = &str> + Clone> {
+    let inner = text.strip_prefix('[')?.strip_suffix(']')?;
+    let ids = inner.split(',').filter(|id| !id.is_empty());
+    ids.clone()
+        .all(|id| plain_integer(id) && !id.starts_with('-'))
+        .then_some(ids)
+}
+
+fn write_ids<'a>(
+    out: &mut Vec<u8>,
+    ids: impl Iterator<Item = &'a str> + Clone,
+    converter: &Converter,
+    caller: Option<u64>,
+) {
     match converter {
         Converter::MemberFlag => {
             let me = caller.map(|c| c.to_string());
-            let holds = me.is_some_and(|me| ids.contains(&me.as_str()));
+            let holds = me.is_some_and(|me| ids.clone().any(|id| id == me));
             out.extend_from_slice(if holds { b"\"Y\"" } else { b"\"N\"" });
         }
         _ => {
@@ -507,7 +532,7 @@ fn write_id_list(
                 b""
             };
             out.push(b'[');
-            for (n, id) in ids.iter().enumerate() {
+            for (n, id) in ids.enumerate() {
                 if n > 0 {
                     out.push(b',');
                 }
@@ -518,7 +543,6 @@ fn write_id_list(
             out.push(b']');
         }
     }
-    true
 }
 
 fn is_number(text: &str) -> bool {
@@ -690,4 +714,45 @@ fn float(x: f64) -> Value {
     serde_json::Number::from_f64(rounded)
         .map(Value::Number)
         .unwrap_or(Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(text: &str) -> Option<Vec<&str>> {
+        bare_ids(text).map(Iterator::collect)
+    }
+
+    #[test]
+    fn bare_id_lists_are_read_without_a_parser_and_anything_else_is_left_to_it() {
+        assert_eq!(ids("[22,5]"), Some(vec!["22", "5"]));
+        assert_eq!(ids("[7]"), Some(vec!["7"]));
+        assert_eq!(ids("[]"), Some(vec![]));
+        for other in [
+            r#"[{"id":1}]"#,
+            "[1, 2]",
+            r#"["1"]"#,
+            "[-1]",
+            "[1.5]",
+            "{}",
+            "null",
+        ] {
+            assert_eq!(ids(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn a_bare_id_list_is_written_as_each_converter_says() {
+        let write = |converter: &Converter, caller| {
+            let mut out = Vec::new();
+            assert!(write_id_list(&mut out, "[22,5]", converter, caller));
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(write(&Converter::IdList, None), r#"["22","5"]"#);
+        assert_eq!(write(&Converter::IntList, None), "[22,5]");
+        assert_eq!(write(&Converter::MemberFlag, Some(5)), r#""Y""#);
+        assert_eq!(write(&Converter::MemberFlag, Some(2)), r#""N""#);
+        assert_eq!(write(&Converter::MemberFlag, None), r#""N""#);
+    }
 }

@@ -294,7 +294,10 @@ impl<'a> Pairs<'a> {
             Pairs::Indexed { text, index } => {
                 let (from, to) = index[at].key;
                 (to - from) as usize == key.len()
-                    && text.as_bytes().get(from as usize..to as usize) == Some(key.as_bytes())
+                    && text
+                        .as_bytes()
+                        .get(from as usize..to as usize)
+                        .is_some_and(|k| same_bytes(k, key.as_bytes()))
             }
         }
     }
@@ -304,6 +307,27 @@ impl<'a> Pairs<'a> {
             Pairs::Read(pairs) => pairs[at].1,
             Pairs::Indexed { text, index } => slice(text, index[at].value),
         }
+    }
+}
+
+/// Byte equality for the short keys of a row, without a `memcmp` call for each: the
+/// renderer compares every key of every row of a page against the first row's.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[at..at + 8]);
+        u64::from_ne_bytes(w)
+    };
+    match n {
+        // Two words that overlap cover every byte.
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        0..8 => a.iter().zip(b).all(|(x, y)| x == y),
+        _ => a == b,
     }
 }
 
@@ -794,6 +818,32 @@ impl<'de, 'p> DeserializeSeed<'de> for BodySeed<'p> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn keys_are_equal_only_when_every_byte_is() {
+        let keys = [
+            "",
+            "a",
+            "id",
+            "title",
+            "createdBy",
+            "accomplices",
+            "responsibleId",
+            "dateFinishPlanned1",
+        ];
+        for a in keys {
+            assert!(same_bytes(a.as_bytes(), a.as_bytes()), "{a}");
+            for b in keys.iter().filter(|b| **b != a) {
+                assert!(!same_bytes(a.as_bytes(), b.as_bytes()), "{a} {b}");
+            }
+            // One byte changed anywhere, at every length the word compare handles.
+            for at in 0..a.len() {
+                let mut changed = a.as_bytes().to_vec();
+                changed[at] ^= 0x20;
+                assert!(!same_bytes(a.as_bytes(), &changed), "{a} at {at}");
+            }
+        }
+    }
 
     #[test]
     fn rows_stay_text_and_the_rest_is_a_value() {
